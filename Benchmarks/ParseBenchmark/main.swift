@@ -1,0 +1,2 @@
+import EdgeTail
+print("benchmark")

@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSwift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "edgetail",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "edgetail", targets: ["edgetail"]),
+        .library(name: "EdgeTail", targets: ["EdgeTail"]),
+        .library(name: "LocalEdge", targets: ["LocalEdge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        .target(
+            name: "EdgeTail",
+            dependencies: [
+                "CPCRE2",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "LocalEdge",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "edgetail",
+            dependencies: [
+                "EdgeTail",
+                "LocalEdge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "ParseBenchmark",
+            dependencies: ["EdgeTail"],
+            path: "Benchmarks/ParseBenchmark",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "CollectorBenchmark",
+            dependencies: [
+                "LocalEdge",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Benchmarks/CollectorBenchmark",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "EdgeTailTests",
+            dependencies: ["EdgeTail"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LocalEdgeTests",
+            dependencies: ["LocalEdge", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["EdgeTail", "LocalEdge"],
+            swiftSettings: strictSwift6
+        ),
+    ]
+)

@@ -1,0 +1,15 @@
+import ArgumentParser
+import EdgeTail
+
+/// The `edgetail` command line: each subcommand is a thin shell over the library.
+@main
+struct EdgeTailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edgetail",
+        abstract: "Tails web-server logs and the journal and ships them as XDM events to the Edge Network.",
+        version: EdgeTailVersion.string,
+        subcommands: [
+            CollectorCommand.self,
+        ]
+    )
+}
