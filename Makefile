@@ -19,7 +19,8 @@ build: deps
 
 run: deps
 	$(SWIFT) build --product edgetail
-	$(SWIFT) run edgetail demo
+	rm -rf /tmp/edgetail-demo
+	$$($(SWIFT) build --show-bin-path)/edgetail run -c pipelines/demo.yaml --once
 
 test: deps
 	$(SWIFT) test

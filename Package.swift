@@ -5,7 +5,7 @@ let strictSwift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "edgetail",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "edgetail", targets: ["edgetail"]),
         .library(name: "EdgeTail", targets: ["EdgeTail"]),

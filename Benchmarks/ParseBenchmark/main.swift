@@ -1,2 +1,117 @@
 import EdgeTail
-print("benchmark")
+import Foundation
+
+// Parse + map + serialise throughput on one core, over a generated combined log.
+//
+//     swift run -c release ParseBenchmark [lines]
+//
+// The log has 5,000 visitors, 12 % crawler lines, 30 % static assets, downloads,
+// outbound clicks and errors, like the bundled sample. Lines are framed into 256 KiB
+// batches first, as the file source hands them on; the timed part is exactly what
+// a pipeline does per batch.
+
+let lineCount = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
+
+struct Generator {
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    mutating func next(_ bound: Int) -> Int {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return Int(state % UInt64(bound))
+    }
+}
+
+let agents = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+]
+let bots = ["Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "curl/8.5.0"]
+let pages = ["/", "/products", "/products/alpha?ref=nav", "/pricing", "/blog/tailing-logs-right", "/search?q=edge+network", "/docs/install"]
+let assets = ["/static/app.css", "/static/app.js", "/favicon.ico", "/static/img/hero.webp"]
+let referers = ["-", "https://www.google.com/", "https://www.example.com/blog"]
+
+var generator = Generator()
+var log: [UInt8] = []
+log.reserveCapacity(lineCount * 230)
+var second = 0
+for index in 0..<lineCount {
+    if index % 20 == 0 { second += 1 }
+    let visitor = generator.next(5000)
+    let ip = "\(81 + visitor % 100).\(visitor % 251).\(visitor / 7 % 250).\(1 + visitor % 250)"
+    var agent = agents[visitor % agents.count]
+    let roll = generator.next(100)
+    var target = pages[generator.next(pages.count)]
+    var status = 200
+    if roll < 12 { agent = bots[roll % 2] }
+    else if roll < 42 { target = assets[roll % assets.count] }
+    else if roll < 46 { target = "/files/whitepaper.pdf" }
+    else if roll < 50 { target = "/out?u=https%3A%2F%2Fgithub.com%2Fexample" ; status = 302 }
+    else if roll < 55 { status = 404 }
+    let time = String(format: "%02d/Nov/2026:%02d:%02d:%02d +0100", 2 + second / 86400, second / 3600 % 24, second / 60 % 60, second % 60)
+    let line = "\(ip) - - [\(time)] \"GET \(target) HTTP/1.1\" \(status) \(1000 + generator.next(50000)) \"\(referers[generator.next(3)])\" \"\(agent)\"\n"
+    log.append(contentsOf: line.utf8)
+}
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgetail-bench-\(getpid())")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: directory) }
+let configPath = directory.appendingPathComponent("bench.yaml").path
+try """
+sinks: { out: { type: console } }
+pipelines:
+  - name: bench
+    source: { type: file, include: ["/dev/null"] }
+    parser: { format: combined }
+    site: { base_url: "https://www.example.com" }
+    events:
+      - type: linkClick
+        when: { path: "^/out$", query: [u] }
+        link: { url: "{query.u}", kind: exit }
+      - type: linkClick
+        when: { extension: [pdf, zip] }
+        link: { kind: download }
+      - type: pageView
+        when: { method: [GET], status: [2xx, 304] }
+    identity:
+      - { namespace: FPID, field: "cookie.FPID" }
+      - { namespace: FPID, derive: [client_ip, user_agent], salt: bench }
+    data: { status: "{status}" }
+    sink: out
+""".write(toFile: configPath, atomically: true, encoding: .utf8)
+let configuration = try ConfigurationLoader(environment: [:]).load(path: configPath)
+let plan = try PipelinePlan(configuration.pipelines[0], file: configPath)
+
+var framer = LineFramer(maxLineBytes: 1 << 20, startOffset: 0)
+var batches: [LineBatch] = []
+var offset = 0
+while offset < log.count {
+    let end = min(offset + 256 * 1024, log.count)
+    let framed = log.withUnsafeBufferPointer { framer.frame(UnsafeBufferPointer(rebasing: $0[offset..<end])) }
+    batches.append(LineBatch(sourceID: "bench", origin: "bench", bytes: framed.bytes, lines: framed.lines,
+                             endPosition: framer.committedOffset, sequence: UInt64(batches.count)))
+    offset = end
+}
+
+@MainActor func measure(_ label: String) -> Double {
+    var processor = LineProcessor(plan: plan)
+    var events = 0
+    var outputBytes = 0
+    var counts = PipelineCounts()
+    let start = ContinuousClock.now
+    for batch in batches {
+        let output = processor.process(batch)
+        events += output.events.count
+        outputBytes += output.bytes.count
+        counts.add(output.counts)
+    }
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let rate = Double(counts.lines) / seconds
+    print("\(label): \(counts.lines) lines (\(log.count / 1_000_000) MB) in \(String(format: "%.3f", seconds)) s = \(Int(rate)) lines/s; \(events) events, \(outputBytes / 1_000_000) MB of JSON; dropped \(counts.droppedTotal), failed \(counts.failed)")
+    return rate
+}
+
+_ = measure("warm-up")
+let rates = (1...3).map { measure("run \($0)") }
+print("best: \(Int(rates.max() ?? 0)) lines/s (target 1,000,000)")

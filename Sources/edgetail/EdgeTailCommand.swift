@@ -6,9 +6,12 @@ import EdgeTail
 struct EdgeTailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgetail",
-        abstract: "Tails web-server logs and the journal and ships them as XDM events to the Edge Network.",
+        abstract: "Tails web-server logs and ships them as XDM events to the Adobe Edge Network.",
         version: EdgeTailVersion.string,
         subcommands: [
+            RunCommand.self,
+            ValidateCommand.self,
+            ParseCommand.self,
             CollectorCommand.self,
         ]
     )

@@ -1,0 +1,149 @@
+/// One rule: which lines become which kind of event. The first matching rule wins.
+public struct EventRuleConfiguration: Decodable, Sendable {
+    public enum EventKind: String, ConfigurationWord {
+        case pageView
+        case linkClick
+    }
+
+    public var type: EventKind
+    public var when: RuleConditionConfiguration
+    public var link: LinkConfiguration?
+    public var page: PageConfiguration?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, when, link, page
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(EventKind.self, forKey: .type)
+        when = try container.decodeIfPresent(RuleConditionConfiguration.self, forKey: .when) ?? RuleConditionConfiguration()
+        link = try container.decodeIfPresent(LinkConfiguration.self, forKey: .link)
+        page = try container.decodeIfPresent(PageConfiguration.self, forKey: .page)
+        if type == .pageView && link != nil {
+            throw DecodingError.dataCorruptedError(forKey: .link, in: container, debugDescription: "'link' belongs to linkClick rules; use 'page' for pageView")
+        }
+        if type == .linkClick && page != nil {
+            throw DecodingError.dataCorruptedError(forKey: .page, in: container, debugDescription: "'page' belongs to pageView rules; use 'link' for linkClick")
+        }
+    }
+}
+
+/// Conditions of a rule; all given conditions must hold.
+public struct RuleConditionConfiguration: Decodable, Sendable {
+    public var method: [String]?
+    /// Exact codes (`304`) or classes (`2xx`).
+    public var status: [String]?
+    /// A PCRE2 pattern matched against the path (without the query).
+    public var path: String?
+    /// File extensions of the path's last segment, without the dot, case-insensitive.
+    public var `extension`: [String]?
+    /// Query parameters of which at least one must be present.
+    public var query: [String]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case method, status, path, `extension`, query
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        method = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .method)?.values
+        status = try container.decodeIfPresent(OneOrMany<StatusText>.self, forKey: .status)?.values.map(\.text)
+        path = try container.decodeIfPresent(String.self, forKey: .path)
+        `extension` = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .extension)?.values
+        query = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .query)?.values
+    }
+}
+
+/// A status written as `200` (a YAML integer) or `2xx` (a string).
+struct StatusText: Decodable, Sendable {
+    var text: String
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int.self) {
+            text = String(number)
+        } else {
+            text = try container.decode(String.self)
+        }
+    }
+}
+
+/// How a link click is described.
+public struct LinkConfiguration: Decodable, Sendable {
+    public enum Kind: String, ConfigurationWord { case exit, download, other }
+
+    /// Template of the clicked URL; defaults to the requested URL.
+    public var url: String?
+    /// Template of the link's name; defaults to the path.
+    public var name: String?
+    public var kind: Kind
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case url, name, kind }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decodeIfPresent(String.self, forKey: .url)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        kind = try container.decodeIfPresent(Kind.self, forKey: .kind) ?? .other
+    }
+}
+
+/// How a page view is described.
+public struct PageConfiguration: Decodable, Sendable {
+    /// Template of the page's name; defaults to the path.
+    public var name: String?
+    public var siteSection: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name
+        case siteSection = "site_section"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        siteSection = try container.decodeIfPresent(String.self, forKey: .siteSection)
+    }
+}
+
+/// One link of the identity chain: the first that yields a value is the primary identity.
+public struct IdentityRuleConfiguration: Decodable, Sendable {
+    public var namespace: String
+    /// Take the identity from a field, e.g. `cookie.FPID`.
+    public var field: String?
+    /// Derive a UUIDv4-shaped identity from these fields by HMAC-SHA256.
+    public var derive: [String]?
+    public var salt: String?
+    public var authenticatedState: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case namespace, field, derive, salt
+        case authenticatedState = "authenticated_state"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        namespace = try container.decode(String.self, forKey: .namespace)
+        field = try container.decodeIfPresent(String.self, forKey: .field)
+        derive = try container.decodeIfPresent([String].self, forKey: .derive)
+        salt = try container.decodeIfPresent(String.self, forKey: .salt)
+        authenticatedState = try container.decodeIfPresent(String.self, forKey: .authenticatedState) ?? "ambiguous"
+        guard (field == nil) != (derive == nil) else {
+            throw DecodingError.dataCorruptedError(forKey: .field, in: container, debugDescription: "give exactly one of 'field' or 'derive'")
+        }
+        if derive != nil && (salt ?? "").isEmpty {
+            throw DecodingError.keyNotFound(CodingKeys.salt, .init(codingPath: decoder.codingPath, debugDescription: "'derive' needs a non-empty 'salt'"))
+        }
+        let states = ["ambiguous", "authenticated", "loggedOut"]
+        guard states.contains(authenticatedState) else {
+            throw DecodingError.dataCorruptedError(forKey: .authenticatedState, in: container, debugDescription: "unknown value '\(authenticatedState)'; expected one of: \(states.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,172 @@
+/// One pipeline: a source, how to parse its lines, and what the lines mean.
+public struct PipelineConfiguration: Decodable, Sendable {
+    public var name: String
+    public var source: SourceConfiguration
+    public var parser: ParserConfiguration
+    public var site: SiteConfiguration
+    public var filters: FilterConfiguration
+    public var events: [EventRuleConfiguration]
+    public var identity: [IdentityRuleConfiguration]
+    /// Extra `data` fields of every event, as templates (`"{status}"`).
+    public var data: [String: String]
+    public var privacy: PrivacyConfiguration
+    public var sink: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, source, parser, site, filters, events, identity, data, privacy, sink
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        source = try container.decode(SourceConfiguration.self, forKey: .source)
+        parser = try container.decode(ParserConfiguration.self, forKey: .parser)
+        site = try container.decodeIfPresent(SiteConfiguration.self, forKey: .site) ?? SiteConfiguration()
+        filters = try container.decodeIfPresent(FilterConfiguration.self, forKey: .filters) ?? FilterConfiguration()
+        events = try container.decode([EventRuleConfiguration].self, forKey: .events)
+        identity = try container.decode([IdentityRuleConfiguration].self, forKey: .identity)
+        data = try container.decodeIfPresent([String: String].self, forKey: .data) ?? [:]
+        privacy = try container.decodeIfPresent(PrivacyConfiguration.self, forKey: .privacy) ?? PrivacyConfiguration()
+        sink = try container.decode(String.self, forKey: .sink)
+    }
+}
+
+/// Where lines come from.
+public struct SourceConfiguration: Decodable, Sendable {
+    public enum Kind: String, ConfigurationWord { case file }
+    public enum StartPosition: String, ConfigurationWord { case beginning, end }
+
+    public var type: Kind
+    public var include: [String]
+    public var exclude: [String]
+    /// Where to start in a file seen for the first time; `end` is what operators expect of live logs.
+    public var readFrom: StartPosition
+    /// How often files are checked for new data once everything has been read, in seconds.
+    public var pollInterval: Double
+    /// Longer lines are cut at this size and reported as failed, never stalling the file.
+    public var maxLineBytes: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, include, exclude
+        case readFrom = "read_from"
+        case pollInterval = "poll_interval"
+        case maxLineBytes = "max_line_bytes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(Kind.self, forKey: .type)
+        include = try container.decode(OneOrMany<String>.self, forKey: .include).values
+        exclude = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .exclude)?.values ?? []
+        readFrom = try container.decodeIfPresent(StartPosition.self, forKey: .readFrom) ?? .end
+        pollInterval = try container.decodeIfPresent(Double.self, forKey: .pollInterval) ?? 0.25
+        maxLineBytes = try container.decodeIfPresent(Int.self, forKey: .maxLineBytes) ?? 1 << 20
+        guard pollInterval > 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .pollInterval, in: container, debugDescription: "expected a positive number of seconds")
+        }
+        guard maxLineBytes >= 256 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxLineBytes, in: container, debugDescription: "expected at least 256 bytes")
+        }
+    }
+}
+
+/// How lines are split into fields.
+public struct ParserConfiguration: Decodable, Sendable {
+    public enum Format: String, ConfigurationWord { case common, combined }
+
+    public var format: Format
+    /// The field that holds the request's Cookie header, for `{cookie.NAME}`;
+    /// by default the first quoted field after the user agent (`extra.1`).
+    public var cookieField: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case format
+        case cookieField = "cookie_field"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(Format.self, forKey: .format)
+        cookieField = try container.decodeIfPresent(String.self, forKey: .cookieField) ?? "extra.1"
+    }
+}
+
+/// The web site the log belongs to, for absolute page URLs.
+public struct SiteConfiguration: Decodable, Sendable {
+    /// `https://www.example.com`; without it, the line's virtual host is used.
+    public var baseURL: String?
+    public var siteSection: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case baseURL = "base_url"
+        case siteSection = "site_section"
+    }
+
+    public init(baseURL: String? = nil, siteSection: String? = nil) {
+        self.baseURL = baseURL
+        self.siteSection = siteSection
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        baseURL = try container.decodeIfPresent(String.self, forKey: .baseURL)
+        siteSection = try container.decodeIfPresent(String.self, forKey: .siteSection)
+    }
+}
+
+/// Lines that are not visits by people: dropped and counted by default.
+public struct FilterConfiguration: Decodable, Sendable {
+    public enum Action: String, ConfigurationWord { case drop, keep }
+
+    public var bots: Action
+    public var staticAssets: Action
+    /// Replaces the built-in list of static-asset extensions when given.
+    public var staticExtensions: [String]?
+    /// Added to the built-in list of crawler user-agent markers.
+    public var extraBotMarkers: [String]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case bots
+        case staticAssets = "static"
+        case staticExtensions = "static_extensions"
+        case extraBotMarkers = "bot_markers"
+    }
+
+    public init() {
+        bots = .drop
+        staticAssets = .drop
+        staticExtensions = nil
+        extraBotMarkers = []
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bots = try container.decodeIfPresent(Action.self, forKey: .bots) ?? .drop
+        staticAssets = try container.decodeIfPresent(Action.self, forKey: .staticAssets) ?? .drop
+        staticExtensions = try container.decodeIfPresent([String].self, forKey: .staticExtensions)
+        extraBotMarkers = try container.decodeIfPresent([String].self, forKey: .extraBotMarkers) ?? []
+    }
+}
+
+/// What leaves the machine about the visitor's address.
+public struct PrivacyConfiguration: Decodable, Sendable {
+    public enum AddressPolicy: String, ConfigurationWord { case omit, send }
+
+    /// `omit` (default): no `environment.ipV4`/`ipV6` in events.
+    public var ip: AddressPolicy
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case ip }
+
+    public init() { ip = .omit }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        ip = try container.decodeIfPresent(AddressPolicy.self, forKey: .ip) ?? .omit
+    }
+}

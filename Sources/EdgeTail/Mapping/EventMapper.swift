@@ -1,0 +1,190 @@
+/// Turns one log line into an XDM experience event, written straight to JSON bytes.
+///
+/// The mapper parses the line, applies the traffic filters and the first matching
+/// rule, resolves the identity and writes `{"xdm":{…},"data":{…}}`. It owns caches
+/// and PCRE2 match data, so each pipeline task has its own.
+public struct EventMapper {
+    public struct Mapped {
+        public var outcome: LineOutcome
+        public var identityNamespace: String = ""
+        public var identityHash: UInt64 = 0
+    }
+
+    let plan: PipelinePlan
+    let parser: AccessLogParser
+    let rules: [EventRule]
+    var identity: IdentityResolver
+    var filter: TrafficFilter
+    var record = AccessLogRecord()
+    var scratch: [UInt8] = []
+    private var lastTime = LogTime(epochSeconds: .min)
+    private var lastUTC: [UInt8] = []
+    private var lastLocal: [UInt8] = []
+
+    public init(plan: PipelinePlan) {
+        self.plan = plan
+        parser = AccessLogParser(format: plan.format)
+        rules = plan.rules.map { $0.makeRule() }
+        identity = IdentityResolver(rules: plan.identityRules, extractor: plan.extractor)
+        filter = TrafficFilter(extraBotMarkers: plan.extraBotMarkers, staticExtensions: plan.staticExtensions)
+        scratch.reserveCapacity(1024)
+    }
+
+    /// Maps the line `line` of `buffer`, whose bytes start at `offset` in its source.
+    /// On an event outcome, the event's JSON has been appended to `out`.
+    public mutating func map(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, offset: UInt64, eventID: EventID, into out: inout JSONWriter) -> Mapped {
+        do {
+            try parser.parse(buffer, line: line, into: &record)
+        } catch {
+            return Mapped(outcome: .failed(error.description))
+        }
+        if plan.dropBots && filter.isBot(buffer, userAgent: record.userAgent) {
+            return Mapped(outcome: .dropped(.bot))
+        }
+        if plan.dropStatic && filter.isStaticAsset(buffer, path: record.path) {
+            return Mapped(outcome: .dropped(.staticAsset))
+        }
+        guard let rule = rules.first(where: { $0.matches(buffer, record) }) else {
+            return Mapped(outcome: .dropped(.unmatched))
+        }
+        guard let visitor = identity.resolve(buffer, record) else {
+            return Mapped(outcome: .failed("no identity: none of the identity rules yielded a value"))
+        }
+        let host = FieldExtractor.hostWithoutPort(buffer, record.virtualHost)
+        if plan.baseURL == nil && host.isEmpty {
+            return Mapped(outcome: .failed("no host for the page URL: set site.base_url or log the virtual host"))
+        }
+        writeEvent(rule, visitor, host: host, buffer, offset: offset, eventID: eventID, into: &out)
+        return Mapped(
+            outcome: rule.kind == .pageView ? .pageView : .linkClick,
+            identityNamespace: visitor.namespace, identityHash: visitor.hash)
+    }
+
+    private mutating func writeEvent(_ rule: EventRule, _ visitor: IdentityResolver.Identity, host: ByteRange, _ buffer: UnsafeBufferPointer<UInt8>, offset: UInt64, eventID: EventID, into out: inout JSONWriter) {
+        out.raw("{\"xdm\":{\"_id\":\"")
+        eventID.append(offset: offset, to: &out.bytes)
+        out.raw(rule.kind == .pageView ? "\",\"eventType\":\"web.webpagedetails.pageViews\",\"timestamp\":\""
+                                       : "\",\"eventType\":\"web.webinteraction.linkClicks\",\"timestamp\":\"")
+        formatTimes()
+        out.raw(lastUTC)
+        out.raw("\",\"identityMap\":{")
+        out.string(visitor.namespace)
+        out.raw(":[{\"id\":")
+        identity.value.withUnsafeBufferPointer { out.string($0) }
+        out.raw(",\"authenticatedState\":\"")
+        out.raw(Array(visitor.state.utf8))
+        out.raw("\",\"primary\":true}]},\"web\":{")
+
+        // The requested URL, absolute.
+        scratch.removeAll(keepingCapacity: true)
+        appendRequestURL(buffer, host: host, to: &scratch)
+        if rule.kind == .pageView {
+            out.raw("\"webPageDetails\":{\"URL\":")
+            out.string(scratch)
+            out.raw(",\"name\":")
+            writeName(rule, buffer, into: &out)
+            out.raw(",\"server\":")
+            if let server = plan.server { out.string(server) } else { out.string(buffer[range: host]) }
+            if let section = rule.siteSection ?? plan.siteSection {
+                out.raw(",\"siteSection\":")
+                out.string(section)
+            }
+            out.raw(",\"pageViews\":{\"value\":1}}")
+        } else {
+            out.raw("\"webInteraction\":{\"URL\":")
+            if let template = rule.linkURL {
+                let requestURL = scratch
+                scratch.removeAll(keepingCapacity: true)
+                if !template.render(plan.extractor, buffer, record, into: &scratch) { scratch = requestURL }
+            }
+            out.string(scratch)
+            out.raw(",\"name\":")
+            writeName(rule, buffer, into: &out)
+            out.raw(",\"type\":\"")
+            out.raw(rule.linkType)
+            out.raw("\",\"linkClicks\":{\"value\":1}}")
+        }
+        if let referer = plan.extractor.range(of: .referer, buffer, record) {
+            out.raw(",\"webReferrer\":{\"URL\":")
+            writeUnescaped(buffer, referer, into: &out)
+            out.raw("}")
+        }
+        out.raw("},\"environment\":{\"browserDetails\":{\"userAgent\":")
+        writeUnescaped(buffer, record.userAgent, into: &out)
+        out.raw("}")
+        if plan.sendIP, !record.client.isEmpty {
+            var isV6 = false
+            for index in record.client.start..<record.client.end where buffer[index] == UInt8(ascii: ":") { isV6 = true; break }
+            out.raw(isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
+            out.string(buffer[range: record.client])
+        }
+        out.raw("},\"placeContext\":{\"localTime\":\"")
+        out.raw(lastLocal)
+        out.raw("\"}}")
+        if !plan.data.isEmpty {
+            out.raw(",\"data\":{")
+            var first = true
+            for (key, template) in plan.data {
+                scratch.removeAll(keepingCapacity: true)
+                guard template.render(plan.extractor, buffer, record, into: &scratch) else { continue }
+                if !first { out.raw(",") }
+                first = false
+                out.string(key)
+                out.raw(":")
+                out.string(scratch)
+            }
+            out.raw("}")
+        }
+        out.raw("}")
+    }
+
+    private mutating func writeName(_ rule: EventRule, _ buffer: UnsafeBufferPointer<UInt8>, into out: inout JSONWriter) {
+        if let template = rule.name {
+            scratch.removeAll(keepingCapacity: true)
+            if template.render(plan.extractor, buffer, record, into: &scratch) {
+                out.string(scratch)
+                return
+            }
+        }
+        writeUnescaped(buffer, record.path, into: &out)
+    }
+
+    private func writeUnescaped(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange, into out: inout JSONWriter) {
+        if LogEscapes.needsUnescape(buffer, range) {
+            var bytes: [UInt8] = []
+            LogEscapes.unescape(buffer, range, into: &bytes)
+            out.string(bytes)
+        } else {
+            out.string(buffer[range: range])
+        }
+    }
+
+    private func appendRequestURL(_ buffer: UnsafeBufferPointer<UInt8>, host: ByteRange, to out: inout [UInt8]) {
+        let target = record.target
+        let isAbsolute = target.count > 7 && buffer[target.start] == UInt8(ascii: "h") && buffer[target.start + 1] == UInt8(ascii: "t")
+        if !isAbsolute {
+            if let base = plan.baseURL {
+                out.append(contentsOf: base)
+            } else {
+                out.append(contentsOf: Array("https://".utf8))
+                out.append(contentsOf: buffer[range: host])
+            }
+            if target.isEmpty || buffer[target.start] != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
+        }
+        if LogEscapes.needsUnescape(buffer, target) {
+            LogEscapes.unescape(buffer, target, into: &out)
+        } else {
+            out.append(contentsOf: buffer[range: target])
+        }
+    }
+
+    /// Formats the record's time, reusing the last text while the second is the same.
+    private mutating func formatTimes() {
+        guard record.time != lastTime else { return }
+        lastTime = record.time
+        lastUTC.removeAll(keepingCapacity: true)
+        lastLocal.removeAll(keepingCapacity: true)
+        record.time.writeISO8601(into: &lastUTC, local: false)
+        record.time.writeISO8601(into: &lastLocal, local: true)
+    }
+}

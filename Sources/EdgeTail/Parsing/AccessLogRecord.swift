@@ -1,0 +1,40 @@
+/// The fields of one web-server access-log line, as ranges into the batch buffer.
+///
+/// One record is reused for every line of a batch, so parsing allocates nothing.
+public struct AccessLogRecord: Sendable {
+    public var virtualHost = ByteRange.empty
+    public var client = ByteRange.empty
+    public var ident = ByteRange.empty
+    public var user = ByteRange.empty
+    public var timeText = ByteRange.empty
+    public var time = LogTime(epochSeconds: 0)
+    public var request = ByteRange.empty
+    public var method = ByteRange.empty
+    public var target = ByteRange.empty
+    public var path = ByteRange.empty
+    /// The query string without its `?`; empty when there is none.
+    public var query = ByteRange.empty
+    public var protocolName = ByteRange.empty
+    public var status = 0
+    public var bytesSent = 0
+    public var referer = ByteRange.empty
+    public var userAgent = ByteRange.empty
+    /// Quoted fields after the user agent, in order (`extra.1` is the first).
+    public var extras: [ByteRange] = []
+
+    public init() {
+        extras.reserveCapacity(4)
+    }
+
+    mutating func reset() {
+        virtualHost = .empty
+        referer = .empty
+        userAgent = .empty
+        query = .empty
+        method = .empty
+        target = .empty
+        path = .empty
+        protocolName = .empty
+        extras.removeAll(keepingCapacity: true)
+    }
+}

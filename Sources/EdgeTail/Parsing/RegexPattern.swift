@@ -1,0 +1,63 @@
+import CPCRE2
+
+/// A PCRE2 pattern compiled once, with JIT where the platform has it.
+///
+/// The compiled code is immutable and may be shared; each matcher keeps its own
+/// match data, so a `RegexPattern` is used through a `RegexMatcher` per task.
+public final class RegexPattern: @unchecked Sendable {
+    public let source: String
+    let code: OpaquePointer
+    let jit: Bool
+
+    public struct CompileError: Error, Sendable, CustomStringConvertible {
+        public var pattern: String
+        public var offset: Int
+        public var message: String
+        public var description: String { "invalid regular expression at offset \(offset): \(message)" }
+    }
+
+    public init(_ pattern: String) throws(CompileError) {
+        source = pattern
+        var errorCode: Int32 = 0
+        var errorOffset = 0
+        let bytes = Array(pattern.utf8)
+        let compiled = bytes.withUnsafeBufferPointer { buffer in
+            pcre2_compile_8(buffer.baseAddress, buffer.count, 0, &errorCode, &errorOffset, nil)
+        }
+        guard let compiled else {
+            var message = [UInt8](repeating: 0, count: 256)
+            let length = message.withUnsafeMutableBufferPointer { pcre2_get_error_message_8(errorCode, $0.baseAddress, 256) }
+            let text = length > 0 ? String(decoding: message[0..<Int(length)], as: UTF8.self) : "error \(errorCode)"
+            throw CompileError(pattern: pattern, offset: errorOffset, message: text)
+        }
+        code = compiled
+        jit = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+    }
+
+    deinit {
+        pcre2_code_free_8(code)
+    }
+}
+
+/// Matches a `RegexPattern` against bytes; owns match data, so one per task.
+public final class RegexMatcher {
+    public let pattern: RegexPattern
+    private let matchData: OpaquePointer?
+
+    public init(_ pattern: RegexPattern) {
+        self.pattern = pattern
+        matchData = pcre2_match_data_create_from_pattern_8(pattern.code, nil)
+    }
+
+    deinit {
+        pcre2_match_data_free_8(matchData)
+    }
+
+    public func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let subject = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)
+        let result = pattern.jit
+            ? pcre2_jit_match_8(pattern.code, subject, bytes.count, 0, 0, matchData, nil)
+            : pcre2_match_8(pattern.code, subject, bytes.count, 0, 0, matchData, nil)
+        return result >= 0
+    }
+}

@@ -1,0 +1,75 @@
+/// Turns a batch of lines into a batch of events, accounting for every line.
+///
+/// This is the hot path: one parse and one JSON write per line, into buffers that
+/// are reused across lines; no `String` is made for a line that becomes an event.
+public struct LineProcessor {
+    public struct Rejected: Sendable {
+        public var offset: UInt64
+        public var reason: String
+        public var line: [UInt8]
+    }
+
+    public struct Output {
+        public var bytes: [UInt8]
+        public var events: [EventBatch.Event]
+        public var rejected: [Rejected]
+        public var counts: PipelineCounts
+    }
+
+    /// Rejected lines are kept up to this many bytes, enough to see what they were.
+    public static let rejectedLineLimit = 4096
+
+    public let plan: PipelinePlan
+    var mapper: EventMapper
+    private var eventIDs: [String: EventID] = [:]
+
+    public init(plan: PipelinePlan) {
+        self.plan = plan
+        mapper = EventMapper(plan: plan)
+    }
+
+    public mutating func process(_ batch: LineBatch) -> Output {
+        var writer = JSONWriter(capacity: batch.bytes.count * 3)
+        var events: [EventBatch.Event] = []
+        events.reserveCapacity(batch.lines.count)
+        var rejected: [Rejected] = []
+        var counts = PipelineCounts()
+        counts.bytes = batch.bytes.count
+        let eventID = eventIDFor(batch.sourceID)
+        batch.bytes.withUnsafeBufferPointer { buffer in
+            for line in batch.lines {
+                let outcome: LineOutcome
+                var namespace = ""
+                if let length = line.overlongLength {
+                    counts.overlongLines += 1
+                    outcome = .failed(LineParseError.overlong(bytes: length, limit: plan.source.maxLineBytes).description)
+                } else {
+                    let start = writer.bytes.count
+                    let mapped = mapper.map(buffer, line: line.range, offset: line.offset, eventID: eventID, into: &writer)
+                    outcome = mapped.outcome
+                    namespace = mapped.identityNamespace
+                    if outcome == .pageView || outcome == .linkClick {
+                        events.append(EventBatch.Event(
+                            range: ByteRange(start, writer.bytes.count), outcome: outcome,
+                            identityNamespace: mapped.identityNamespace, identityHash: mapped.identityHash))
+                    }
+                }
+                if case .failed(let reason) = outcome {
+                    let kept = min(line.range.count, Self.rejectedLineLimit)
+                    rejected.append(Rejected(offset: line.offset, reason: reason,
+                                             line: Array(buffer[range: ByteRange(line.range.start, line.range.start + kept)])))
+                }
+                counts.record(outcome, namespace: namespace)
+            }
+        }
+        return Output(bytes: writer.bytes, events: events, rejected: rejected, counts: counts)
+    }
+
+    private mutating func eventIDFor(_ sourceID: String) -> EventID {
+        if let known = eventIDs[sourceID] { return known }
+        let made = EventID(pipeline: plan.name, source: sourceID)
+        if eventIDs.count > 4096 { eventIDs.removeAll() }
+        eventIDs[sourceID] = made
+        return made
+    }
+}

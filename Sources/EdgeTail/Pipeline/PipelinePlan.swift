@@ -1,0 +1,145 @@
+/// A pipeline's configuration checked and compiled: patterns compiled, templates and
+/// field names resolved. Building one reports every problem of the pipeline at once.
+public struct PipelinePlan: Sendable {
+    public let name: String
+    public let source: SourceConfiguration
+    public let sink: String
+    let format: AccessLogParser.Format
+    let rules: [RulePlan]
+    let identityRules: [IdentityResolver.Rule]
+    let extractor: FieldExtractor
+    let dropBots: Bool
+    let dropStatic: Bool
+    let extraBotMarkers: [String]
+    let staticExtensions: [String]?
+    /// `https://www.example.com` without a trailing slash.
+    let baseURL: [UInt8]?
+    let server: [UInt8]?
+    let siteSection: [UInt8]?
+    let data: [([UInt8], FieldTemplate)]
+    let sendIP: Bool
+
+    struct RulePlan: Sendable {
+        var kind: EventRule.Kind
+        var methods: [[UInt8]]
+        var statuses: [ClosedRange<Int>]
+        var path: RegexPattern?
+        var extensions: [[UInt8]]
+        var queryParameters: [[UInt8]]
+        var linkURL: FieldTemplate?
+        var name: FieldTemplate?
+        var linkType: [UInt8]
+        var siteSection: [UInt8]?
+
+        func makeRule() -> EventRule {
+            EventRule(kind: kind, methods: methods, statuses: statuses, path: path.map(RegexMatcher.init),
+                      extensions: extensions, queryParameters: queryParameters, linkURL: linkURL, name: name,
+                      linkType: linkType, siteSection: siteSection)
+        }
+    }
+
+    public init(_ configuration: PipelineConfiguration, file: String) throws(ConfigurationErrors) {
+        var errors: [ConfigurationError] = []
+        func fail(_ keyPath: String, _ message: String) {
+            errors.append(ConfigurationError(file: file, keyPath: "pipeline '\(configuration.name)': \(keyPath)", message: message))
+        }
+        func field(_ name: String, _ keyPath: String) -> FieldReference? {
+            do { return try FieldReference(parsing: name) } catch { fail(keyPath, error.description); return nil }
+        }
+        func template(_ text: String?, _ keyPath: String) -> FieldTemplate? {
+            guard let text else { return nil }
+            do { return try FieldTemplate(text) } catch { fail(keyPath, error.description); return nil }
+        }
+
+        name = configuration.name
+        source = configuration.source
+        sink = configuration.sink
+        format = configuration.parser.format == .common ? .common : .combined
+        extractor = FieldExtractor(cookieField: field(configuration.parser.cookieField, "parser.cookie_field") ?? .extra(1))
+        dropBots = configuration.filters.bots == .drop
+        dropStatic = configuration.filters.staticAssets == .drop
+        extraBotMarkers = configuration.filters.extraBotMarkers
+        staticExtensions = configuration.filters.staticExtensions
+        sendIP = configuration.privacy.ip == .send
+        siteSection = configuration.site.siteSection.map { Array($0.utf8) }
+
+        if configuration.source.include.isEmpty { fail("source.include", "expected at least one path or glob") }
+        if let base = configuration.site.baseURL {
+            var trimmed = base
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            let schemeEnd = trimmed.range(of: "://")
+            if let schemeEnd, ["http", "https"].contains(trimmed[..<schemeEnd.lowerBound].lowercased()),
+               !trimmed[schemeEnd.upperBound...].isEmpty {
+                let hostAndPath = trimmed[schemeEnd.upperBound...]
+                let hostPort = hostAndPath.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+                let host = hostPort.split(separator: ":").first.map(String.init) ?? hostPort
+                baseURL = Array(trimmed.utf8)
+                server = Array(host.utf8)
+            } else {
+                fail("site.base_url", "expected an absolute http(s) URL such as https://www.example.com, got '\(base)'")
+                baseURL = nil
+                server = nil
+            }
+        } else {
+            baseURL = nil
+            server = nil
+        }
+
+        if configuration.events.isEmpty { fail("events", "expected at least one rule (pageView or linkClick)") }
+        var rules: [RulePlan] = []
+        for (index, rule) in configuration.events.enumerated() {
+            let path = "events[\(index)]"
+            var statuses: [ClosedRange<Int>] = []
+            for status in rule.when.status ?? [] {
+                if let range = EventRule.statusRange(status) { statuses.append(range) } else {
+                    fail("\(path).when.status", "unknown status '\(status)'; expected a code like 304 or a class like 2xx")
+                }
+            }
+            var pattern: RegexPattern?
+            if let source = rule.when.path {
+                do { pattern = try RegexPattern(source) } catch { fail("\(path).when.path", error.description) }
+            }
+            rules.append(RulePlan(
+                kind: rule.type == .pageView ? .pageView : .linkClick,
+                methods: (rule.when.method ?? []).map { Array($0.uppercased().utf8) },
+                statuses: statuses,
+                path: pattern,
+                extensions: (rule.when.extension ?? []).map { Array($0.lowercased().trimmingPrefixDot().utf8) },
+                queryParameters: (rule.when.query ?? []).map { Array($0.utf8) },
+                linkURL: template(rule.link?.url, "\(path).link.url"),
+                name: template(rule.link?.name ?? rule.page?.name, "\(path).\(rule.type == .pageView ? "page" : "link").name"),
+                linkType: Array((rule.link?.kind ?? .other).rawValue.utf8),
+                siteSection: rule.page?.siteSection.map { Array($0.utf8) }))
+        }
+        self.rules = rules
+
+        if configuration.identity.isEmpty { fail("identity", "expected at least one identity rule") }
+        var identityRules: [IdentityResolver.Rule] = []
+        for (index, rule) in configuration.identity.enumerated() {
+            let path = "identity[\(index)]"
+            if rule.namespace.isEmpty { fail("\(path).namespace", "expected a namespace such as FPID or ECID") }
+            if let name = rule.field {
+                if let reference = field(name, "\(path).field") {
+                    identityRules.append(.field(reference, namespace: rule.namespace, state: rule.authenticatedState,
+                                                requireUUID: rule.namespace == "FPID"))
+                }
+            } else if let inputs = rule.derive {
+                if inputs.isEmpty { fail("\(path).derive", "expected at least one field") }
+                let references = inputs.enumerated().compactMap { field($0.element, "\(path).derive[\($0.offset)]") }
+                identityRules.append(.derive(references, salt: Array((rule.salt ?? "").utf8), namespace: rule.namespace, state: rule.authenticatedState))
+            }
+        }
+        self.identityRules = identityRules
+
+        data = configuration.data.keys.sorted().compactMap { key in
+            template(configuration.data[key], "data.\(key)").map { (Array(key.utf8), $0) }
+        }
+        if !errors.isEmpty { throw ConfigurationErrors(errors) }
+    }
+}
+
+extension String {
+    fileprivate func trimmingPrefixDot() -> String {
+        hasPrefix(".") ? String(dropFirst()) : self
+    }
+}

@@ -1,0 +1,60 @@
+import Synchronization
+
+/// Counts of what became of the lines of one pipeline. Every line read is counted
+/// in exactly one outcome, so `lines == pageViews + linkClicks + dropped + failed`.
+public struct PipelineCounts: Sendable, Equatable, Codable {
+    public var lines = 0
+    public var bytes = 0
+    public var pageViews = 0
+    public var linkClicks = 0
+    public var dropped: [String: Int] = [:]
+    public var failed = 0
+    public var failedByReason: [String: Int] = [:]
+    public var overlongLines = 0
+    public var identities: [String: Int] = [:]
+
+    public init() {}
+
+    public var droppedTotal: Int { dropped.values.reduce(0, +) }
+
+    public mutating func record(_ outcome: LineOutcome, namespace: String = "") {
+        lines += 1
+        switch outcome {
+        case .pageView:
+            pageViews += 1
+            identities[namespace, default: 0] += 1
+        case .linkClick:
+            linkClicks += 1
+            identities[namespace, default: 0] += 1
+        case .dropped(let reason):
+            dropped[reason.rawValue, default: 0] += 1
+        case .failed(let reason):
+            failed += 1
+            // Reasons keep their words, not their numbers, so they group well.
+            let key = reason.split(separator: " ").prefix(4).joined(separator: " ")
+            if failedByReason.count < 64 || failedByReason[key] != nil {
+                failedByReason[key, default: 0] += 1
+            }
+        }
+    }
+
+    public mutating func add(_ other: PipelineCounts) {
+        lines += other.lines
+        bytes += other.bytes
+        pageViews += other.pageViews
+        linkClicks += other.linkClicks
+        failed += other.failed
+        overlongLines += other.overlongLines
+        for (key, value) in other.dropped { dropped[key, default: 0] += value }
+        for (key, value) in other.failedByReason { failedByReason[key, default: 0] += value }
+        for (key, value) in other.identities { identities[key, default: 0] += value }
+    }
+}
+
+/// Shared, thread-safe counters of a pipeline, read by summaries and telemetry.
+public final class PipelineStatistics: Sendable {
+    private let counts = Mutex(PipelineCounts())
+    public init() {}
+    public func add(_ delta: PipelineCounts) { counts.withLock { $0.add(delta) } }
+    public var snapshot: PipelineCounts { counts.withLock { $0 } }
+}

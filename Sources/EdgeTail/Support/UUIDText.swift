@@ -1,0 +1,40 @@
+/// Writes 16 bytes as a lowercase RFC 4122 UUID with version 4 and the RFC variant,
+/// the shape the Edge Network requires of FPID values.
+public enum UUIDText {
+    public static func appendVersion4(high: UInt64, low: UInt64, to out: inout [UInt8]) {
+        let high = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let hex: StaticString = "0123456789abcdef"
+        hex.withUTF8Buffer { digits in
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+                let byte = index < 8 ? UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))
+                                     : UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index - 8)))
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0xF)])
+            }
+        }
+    }
+
+    public static func version4(high: UInt64, low: UInt64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(36)
+        appendVersion4(high: high, low: low, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether `bytes` is a UUID in its 8-4-4-4-12 hexadecimal text form.
+    public static func isUUID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for index in 0..<36 {
+            let byte = bytes[index]
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                if byte != UInt8(ascii: "-") { return false }
+            } else {
+                let isHex = (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
+                if !isHex { return false }
+            }
+        }
+        return true
+    }
+}
