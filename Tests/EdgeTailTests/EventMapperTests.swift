@@ -49,7 +49,7 @@ import Testing
         let first = try fpid(line(), plan)
         #expect(try fpid(line(target: "/other"), plan) == first)
         #expect(try fpid(line(ip: "192.0.2.11"), plan) != first)
-        let otherSalt = try makePlan(identity: "- { namespace: FPID, derive: [client_ip, user_agent], salt: pepper }")
+        let otherSalt = try makePlan(identity: ["{ namespace: FPID, derive: [client_ip, user_agent], salt: pepper }"])
         #expect(try fpid(line(), otherSalt) != first)
         let pattern = #/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/#
         #expect(first.wholeMatch(of: pattern) != nil)
@@ -63,11 +63,11 @@ import Testing
     }
 
     @Test func identityChainTakesTheFirstValidValue() throws {
-        let plan = try makePlan(identity: """
-        - { namespace: FPID, field: "cookie.FPID" }
-                  - { namespace: ECID, field: "query.ecid" }
-                  - { namespace: FPID, derive: [client_ip], salt: x }
-        """)
+        let plan = try makePlan(identity: [
+            #"{ namespace: FPID, field: "cookie.FPID" }"#,
+            #"{ namespace: ECID, field: "query.ecid" }"#,
+            "{ namespace: FPID, derive: [client_ip], salt: x }",
+        ])
         let cookie = #" "FPID=3F2504E0-4F89-41D3-9A0C-0305E82C3301; other=1""#
         let (_, withCookie) = try mapLine(line(extra: cookie), plan: plan)
         let map = (withCookie?["xdm"] as? [String: Any])?["identityMap"] as? [String: Any]
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func noIdentityIsAFailure() throws {
-        let plan = try makePlan(identity: "- { namespace: FPID, field: \"cookie.FPID\" }")
+        let plan = try makePlan(identity: [#"{ namespace: FPID, field: "cookie.FPID" }"#])
         let (outcome, event) = try mapLine(line(), plan: plan)
         #expect(event == nil)
         guard case .failed(let reason) = outcome else { Issue.record("expected failure, got \(outcome)"); return }
@@ -126,15 +126,11 @@ import Testing
     }
 
     @Test func linkRulesWithPathQueryAndExtension() throws {
-        let plan = try makePlan(events: """
-        - type: linkClick
-                  when: { path: "^/out$", query: [u] }
-                  link: { url: "{query.u}", kind: exit }
-                - type: linkClick
-                  when: { extension: [pdf] }
-                  link: { kind: download, name: "file {path}" }
-                - type: pageView
-        """)
+        let plan = try makePlan(events: [
+            #"{ type: linkClick, when: { path: "^/out$", query: [u] }, link: { url: "{query.u}", kind: exit } }"#,
+            #"{ type: linkClick, when: { extension: [pdf] }, link: { kind: download, name: "file {path}" } }"#,
+            "{ type: pageView }",
+        ])
         let (exitOutcome, exit) = try mapLine(line(target: "/out?u=https%3A%2F%2Fgithub.com%2Fx%3Fa%3D1", status: 302), plan: plan)
         #expect(exitOutcome == .linkClick)
         let interaction = try #require((exit?["xdm"] as? [String: Any])?.value(at: "web.webInteraction") as? [String: Any])

@@ -28,8 +28,8 @@ final class TemporaryDirectory {
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A pipeline configuration around the given rule and identity YAML, compiled.
-func makePlan(events: String = "- type: pageView\n        when: { method: [GET], status: [2xx, 304] }",
-              identity: String = "- { namespace: FPID, derive: [client_ip, user_agent], salt: s3cret }",
+func makePlan(events: [String] = ["{ type: pageView, when: { method: [GET], status: [2xx, 304] } }"],
+              identity: [String] = ["{ namespace: FPID, derive: [client_ip, user_agent], salt: s3cret }"],
               extra: String = "",
               format: String = "combined") throws -> PipelinePlan {
     let directory = try TemporaryDirectory()
@@ -43,9 +43,9 @@ func makePlan(events: String = "- type: pageView\n        when: { method: [GET],
         parser: { format: \(format) }
         site: { base_url: "https://www.example.com/" }
         events:
-          \(events)
+    \(events.map { "      - " + $0 }.joined(separator: "\n"))
         identity:
-          \(identity)
+    \(identity.map { "      - " + $0 }.joined(separator: "\n"))
     \(extra)
         sink: out
     """)

@@ -93,7 +93,7 @@ import Testing
         // A second run resumes at the checkpoint: only appended lines are new.
         let handle = try FileHandle(forWritingTo: logs.appendingPathComponent("access.log"))
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data(#"198.51.100.1 - - [02/Nov/2026:10:00:00 +0100] "GET /new-page HTTP/1.1" 200 10 "-" "Mozilla/5.0 (X11)""#.utf8 + "\n".utf8))
+        try handle.write(contentsOf: Data((#"198.51.100.1 - - [02/Nov/2026:10:00:00 +0100] "GET /new-page HTTP/1.1" 200 10 "-" "Mozilla/5.0 (X11)""# + "\n").utf8))
         try handle.close()
         let again = try await EdgeTailProcess.run(["run", "-c", config, "--once", "--summary-json", summaryPath])
         #expect(again.status == 0, "\(again.stderr)")

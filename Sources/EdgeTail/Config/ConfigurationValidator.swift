@@ -53,8 +53,12 @@ public enum ConfigurationValidator {
                 report.errors.append(ConfigurationError(file: mainFile, keyPath: "data_dir", message: "'\(directory)' is not a writable directory"))
             }
         } else {
-            let parent = (directory as NSString).deletingLastPathComponent
-            let existing = parent.isEmpty ? "." : parent
+            // It will be created: the nearest existing ancestor must be writable.
+            var existing = (directory as NSString).deletingLastPathComponent
+            while !existing.isEmpty && existing != "/" && !FileManager.default.fileExists(atPath: existing) {
+                existing = (existing as NSString).deletingLastPathComponent
+            }
+            if existing.isEmpty { existing = "." }
             if !FileManager.default.isWritableFile(atPath: existing) {
                 report.errors.append(ConfigurationError(file: mainFile, keyPath: "data_dir", message: "'\(directory)' does not exist and cannot be created in '\(existing)'"))
             }

@@ -34,7 +34,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let stored = try checkpointStore.load()
         var known: [String: CheckpointStore.Entry] = [:]
         for entry in stored ?? [] { known[entry.sourceID] = entry }
-        let source = FileSource(
+        let source: any LineSource = FileSource(
             configuration: plan.source, checkpoints: stored.map { entries in
                 Dictionary(entries.map { ($0.sourceID, $0.position) }, uniquingKeysWith: max)
             },
@@ -45,7 +45,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let pollInterval = Duration.milliseconds(Int(plan.source.pollInterval * 1000))
 
         while !stop.isStopped && !Task.isCancelled {
-            if let batch = source.next() {
+            if let batch = try source.next() {
                 let output = processor.process(batch)
                 statistics.add(output.counts)
                 try await rejectedLog.append(output.rejected, pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin)
