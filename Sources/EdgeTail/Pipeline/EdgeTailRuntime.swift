@@ -15,6 +15,9 @@ public final class EdgeTailRuntime: Sendable {
             switch sink.type {
             case .file: sinks[name] = try FileSink(path: sink.path ?? "")
             case .console: sinks[name] = FileSink(console: ())
+            case .edge:
+                guard let edge = sink.edge else { continue }
+                sinks[name] = EdgeSink(name: name, configuration: edge, dataDirectory: configuration.dataDirectory, logger: logger)
             }
         }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)

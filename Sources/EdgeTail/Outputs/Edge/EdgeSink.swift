@@ -1,0 +1,273 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Sends events to the Edge Network's `POST /ee/v2/collect` in batches.
+///
+/// Events are routed to lanes by a hash of their primary identity; each lane sends
+/// one request at a time, so a visitor's events arrive in the order they were read.
+/// Every documented response is handled: 2xx acknowledges; 429/503 wait
+/// `Retry-After`; 502/504, timeouts and connection errors back off with full jitter
+/// (for ever by default — an outage costs time, not data); 400/422 isolate the
+/// offending event (by the index the problem names, or by bisecting) and send the
+/// rest; 413 splits; 401 renews the token once; 401 again or 403 stop the sink with
+/// the data kept; 500 and other 4xx dead-letter the events with the response.
+public final class EdgeSink: EventSink, @unchecked Sendable {
+    public let name: String
+    public let configuration: EdgeSinkConfiguration
+    public let statistics = EdgeSinkStatistics()
+    public let deadLetters: DeadLetterStore
+    let logger: Logger
+    let client: HTTPClient
+    let credentials: EdgeCredentials
+    let limiter: RequestUnitLimiter?
+    let lanes: [EdgeLane]
+    let collectURL: String
+    private let workers = Mutex<[Task<Void, Never>]>([])
+    private let stopped = Mutex(false)
+
+    public struct FatalError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "edge sink stopped: \(reason)" }
+    }
+
+    public init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger) {
+        self.name = name
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "sink"] = "\(name)"
+        self.logger = logger
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, configuration.lanes))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        credentials = EdgeCredentials(configuration: configuration.auth, client: client)
+        limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0) }
+        deadLetters = DeadLetterStore(dataDirectory: dataDirectory, sink: name)
+        var endpoint = configuration.endpoint
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        collectURL = endpoint + "/ee/v2/collect?dataStreamId=" + EdgeCredentials.formEncode(configuration.datastreamID)
+            + (configuration.silent ? "&silent=true" : "")
+        let perLane = max(configuration.memoryBytes / configuration.lanes, 1 << 16)
+        lanes = (0..<configuration.lanes).map { _ in
+            EdgeLane(maxBodyBytes: configuration.maxBytes, maxEvents: configuration.maxEvents,
+                     linger: .milliseconds(Int(configuration.linger * 1000)), capacity: perLane)
+        }
+        let tasks = lanes.enumerated().map { index, lane in
+            Task { [self] in
+                while let batch = await lane.nextBatch() {
+                    await deliver(batch, lane: index)
+                    await lane.release(bytes: batch.totalSize)
+                }
+            }
+        }
+        workers.withLock { $0 = tasks }
+    }
+
+    public func submit(_ batch: EventBatch) async throws {
+        if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
+        var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
+        for event in batch.events {
+            byLane[Int(event.identityHash % UInt64(lanes.count))].append(PendingEvent(
+                bytes: batch.bytes, range: event.range, acknowledgement: batch.acknowledgement,
+                namespace: event.identityNamespace, identityHash: event.identityHash))
+        }
+        for (index, events) in byLane.enumerated() where !events.isEmpty {
+            await lanes[index].enqueue(events)
+        }
+    }
+
+    /// Sends what is queued, waiting at most `timeout`; what is still unsent then
+    /// stays unacknowledged, so its lines are read again on the next start.
+    public func drain() async throws {
+        try await drain(timeout: .seconds(30))
+    }
+
+    public func drain(timeout: Duration) async throws {
+        for lane in lanes { await lane.close() }
+        let tasks = workers.withLock { $0 }
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for task in tasks { await task.value }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !finished {
+            stopped.withLock { $0 = true }
+            for task in tasks { task.cancel() }
+            for task in tasks { await task.value }
+            logger.warning("shutdown timeout reached with events unsent; they will be read again on the next start")
+        }
+        try? await client.shutdown()
+        if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
+    }
+
+    // MARK: Delivery
+
+    private enum Attempt {
+        case answered(EdgeResponse)
+        case failed(String)
+    }
+
+    /// Delivers one request's events, splitting and isolating as the answers require.
+    private func deliver(_ events: [PendingEvent], lane: Int) async {
+        var groups: [[PendingEvent]] = [events]
+        var backoff = RetryBackoff(base: configuration.retryBase, cap: configuration.retryCap)
+        var tokenRenewed = false
+        var attempts = 0
+        while let group = groups.first {
+            if Task.isCancelled || stopped.withLock({ $0 }) { return }
+            let body = group.requestBody()
+            if body.count > 65_536 || (group.count == 1 && body.count > configuration.maxBytes) {
+                await deadLetter(group, reason: "event of \(group.totalSize) bytes exceeds the request limit (max_bytes \(configuration.maxBytes))", status: nil, response: nil)
+                groups.removeFirst()
+                continue
+            }
+            let requestID = UUID().uuidString.lowercased()
+            let attempt = await post(body, requestID: requestID)
+            attempts += 1
+            let verdict: EdgeVerdict
+            switch attempt {
+            case .failed(let reason):
+                statistics.update { $0.requests["error", default: 0] += 1 }
+                logger.warning("request failed; retrying", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "error": "\(reason)"])
+                verdict = .retry(after: nil)
+            case .answered(let response):
+                statistics.update { $0.requests[String(response.status), default: 0] += 1 }
+                verdict = response.verdict(tokenRenewed: tokenRenewed)
+                if verdict != .accepted {
+                    logger.info("request answered", metadata: [
+                        "requestId": "\(requestID)", "lane": "\(lane)", "status": "\(response.status)",
+                        "code": "\(response.errorCode ?? "-")", "events": "\(group.count)"])
+                } else {
+                    logger.debug("request delivered", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "events": "\(group.count)"])
+                }
+                switch verdict {
+                case .accepted:
+                    statistics.recordEvents(group, outcome: "delivered")
+                    for event in group { event.acknowledgement.acknowledge() }
+                    groups.removeFirst()
+                    backoff.reset()
+                    attempts = 0
+                    tokenRenewed = false
+                    continue
+                case .rejectEvent(let index) where index >= 0 && index < group.count:
+                    await deadLetter([group[index]], reason: "rejected by the Edge Network: \(response.errorCode ?? "HTTP \(response.status)")",
+                                     status: response.status, response: response.body)
+                    var rest = group
+                    rest.remove(at: index)
+                    replaceFirst(&groups, with: rest.isEmpty ? [] : [rest])
+                    continue
+                case .rejectEvent, .rejectUnknown:
+                    if group.count == 1 {
+                        await deadLetter(group, reason: "rejected by the Edge Network: \(response.errorCode ?? "HTTP \(response.status)")",
+                                         status: response.status, response: response.body)
+                        groups.removeFirst()
+                    } else {
+                        replaceFirst(&groups, with: halves(group))
+                    }
+                    continue
+                case .tooLarge:
+                    if group.count == 1 {
+                        await deadLetter(group, reason: "event too large for the Edge Network (413)", status: 413, response: response.body)
+                        groups.removeFirst()
+                    } else {
+                        replaceFirst(&groups, with: halves(group))
+                    }
+                    continue
+                case .renewToken where await credentials.canRenew:
+                    await credentials.invalidate()
+                    tokenRenewed = true
+                    continue
+                case .renewToken, .fatal:
+                    let reason = "HTTP \(response.status) \(response.errorCode ?? ""): check the credentials, organisation and datastream; events are kept and sending has stopped"
+                    await halt(reason: reason)
+                    return
+                case .deadLetter:
+                    await deadLetter(group, reason: "refused by the Edge Network: \(response.errorCode ?? "HTTP \(response.status)") (not retried as-is)",
+                                     status: response.status, response: response.body)
+                    groups.removeFirst()
+                    continue
+                case .retry:
+                    break
+                }
+            }
+            // Transient: wait and send the same events again.
+            if configuration.maxRetries > 0 && attempts > configuration.maxRetries {
+                await deadLetter(group, reason: "gave up after \(attempts) attempts (max_retries \(configuration.maxRetries))", status: nil, response: nil)
+                groups.removeFirst()
+                attempts = 0
+                continue
+            }
+            statistics.update { $0.retries += 1 }
+            var wait = backoff.next()
+            if case .retry(let after?) = verdict { wait = after }
+            try? await Task.sleep(for: wait)
+        }
+    }
+
+    private func replaceFirst(_ groups: inout [[PendingEvent]], with replacement: [[PendingEvent]]) {
+        groups.removeFirst()
+        groups.insert(contentsOf: replacement, at: 0)
+    }
+
+    private func halves(_ group: [PendingEvent]) -> [[PendingEvent]] {
+        let middle = group.count / 2
+        return [Array(group[..<middle]), Array(group[middle...])]
+    }
+
+    private func post(_ body: [UInt8], requestID: String) async -> Attempt {
+        if let limiter { await limiter.acquire(bodyBytes: body.count) }
+        var request = HTTPClientRequest(url: collectURL + "&requestId=" + requestID)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        do {
+            for (name, value) in try await credentials.headers() { request.headers.add(name: name, value: value) }
+        } catch {
+            return .failed("\(error)")
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
+            let data = try await response.body.collect(upTo: 1 << 20)
+            return .answered(EdgeResponse(status: Int(response.status.code), body: Data(data.readableBytesView),
+                                          retryAfter: response.headers.first(name: "Retry-After")))
+        } catch {
+            return .failed(String(describing: error))
+        }
+    }
+
+    private func deadLetter(_ events: [PendingEvent], reason: String, status: Int?, response: Data?) async {
+        do {
+            try await deadLetters.append(events, reason: reason, status: status, response: response)
+        } catch {
+            // Not durable: leave unacknowledged so the lines are read again.
+            logger.error("cannot write dead letters: \(error)")
+            return
+        }
+        logger.warning("events dead-lettered", metadata: ["count": "\(events.count)", "reason": "\(reason)"])
+        statistics.recordEvents(events, outcome: "dead_lettered")
+        for event in events { event.acknowledgement.acknowledge() }
+    }
+
+    private func halt(reason: String) async {
+        statistics.update { if $0.fatalError == nil { $0.fatalError = reason } }
+        logger.critical("edge sink stopped", metadata: ["reason": "\(reason)"])
+        stopped.withLock { $0 = true }
+    }
+
+    /// Tokens minted so far (IMS), for the summary.
+    public func tokensMinted() async -> Int {
+        await credentials.tokensMinted
+    }
+}

@@ -1,0 +1,30 @@
+/// An event waiting in a lane: its JSON (a range of its batch's shared buffer),
+/// whom to acknowledge, and its identity for attribution.
+struct PendingEvent: Sendable {
+    let bytes: [UInt8]
+    let range: ByteRange
+    let acknowledgement: Acknowledgement
+    let namespace: String
+    let identityHash: UInt64
+
+    var size: Int { range.count }
+
+    var json: ArraySlice<UInt8> { bytes[range.start..<range.end] }
+}
+
+extension Array where Element == PendingEvent {
+    /// `{"events":[…]}` — the body of a collect request.
+    func requestBody() -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(reduce(13) { $0 + $1.size + 1 })
+        body.append(contentsOf: [UInt8](#"{"events":["#.utf8))
+        for (index, event) in enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: event.json)
+        }
+        body.append(contentsOf: [UInt8]("]}".utf8))
+        return body
+    }
+
+    var totalSize: Int { reduce(0) { $0 + $1.size } }
+}
