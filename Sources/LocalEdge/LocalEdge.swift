@@ -1,2 +1,0 @@
-/// The local stand-in of the Edge Network collection endpoint.
-public enum LocalEdge {}

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The local stand-in of the Edge Network collection endpoint, embeddable in
+/// tests and demos and run by `edgetail collector`.
+///
+/// Routes: `POST /ee/v2/collect`, `POST /ims/token/v3`, `GET /stats`.
+public actor LocalEdgeServer {
+    public let configuration: LocalEdgeConfiguration
+    private let logger: Logger
+    private let counters = RequestCounters()
+    private let hung = HungRequests()
+    private var store: (any EventStore)?
+    private var group: ServiceGroup?
+    private var runTask: Task<Void, any Error>?
+    private var port: Int?
+
+    public init(
+        configuration: LocalEdgeConfiguration,
+        logger: Logger = Logger(label: "edgetail.collector")
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// `http://HOST:PORT` once started (port 0 before).
+    public var baseURL: String {
+        "http://\(configuration.host):\(port ?? configuration.port)"
+    }
+
+    /// Opens the dataset, binds and returns the bound port once connections are accepted.
+    public func start() async throws -> Int {
+        guard runTask == nil else { throw LocalEdgeError.alreadyStarted }
+        try Self.check(configuration)
+        let store: any EventStore
+        if let path = configuration.databasePath {
+            store = try SQLiteEventStore(path: path)
+        } else {
+            store = CountingEventStore()
+        }
+        self.store = store
+
+        let issuer = IMSTokenIssuer(
+            clientID: configuration.clientID,
+            clientSecret: configuration.clientSecret,
+            ttl: configuration.tokenTTL
+        )
+        let collect = CollectRoute(
+            datastreams: Set(configuration.datastreams),
+            auth: AuthPolicy(
+                required: configuration.requireAuth,
+                orgID: configuration.orgID,
+                clientID: configuration.clientID,
+                staticToken: configuration.staticToken,
+                issuer: issuer
+            ),
+            store: store,
+            faults: FaultInjector(faults: configuration.faults),
+            hung: hung,
+            counters: counters,
+            logger: logger
+        )
+        let ims = IMSRoute(issuer: issuer, store: store)
+        let counters = self.counters
+
+        let router = Router()
+        router.post("/ee/v2/collect") { request, _ in await collect.respond(to: request) }
+        router.post("/ims/token/v3") { request, _ in await ims.respond(to: request) }
+        router.get("/stats") { _, _ in
+            do {
+                var stats = try await store.stats()
+                stats.requests = await counters.snapshot
+                return IMSRoute.json(status: 200, stats)
+            } catch {
+                return IMSRoute.json(status: 500, ["error": "\(error)"])
+            }
+        }
+
+        let (ports, portContinuation) = AsyncThrowingStream<Int, any Error>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger)
+        )
+        self.group = group
+        runTask = Task {
+            do {
+                try await group.run()
+                portContinuation.finish()
+            } catch {
+                portContinuation.finish(throwing: error)
+                throw error
+            }
+        }
+        do {
+            var iterator = ports.makeAsyncIterator()
+            guard let bound = try await iterator.next() else {
+                throw LocalEdgeError.startFailed("server stopped before listening")
+            }
+            port = bound
+            return bound
+        } catch {
+            await shutDown()
+            if let known = error as? LocalEdgeError { throw known }
+            throw LocalEdgeError.startFailed("\(error)")
+        }
+    }
+
+    /// Releases hung requests, drains connections and closes the dataset.
+    public func stop() async {
+        await shutDown()
+    }
+
+    /// Same content as `GET /stats`.
+    public func stats() async throws -> LocalEdgeStats {
+        var stats = try await (store ?? CountingEventStore()).stats()
+        stats.requests = await counters.snapshot
+        return stats
+    }
+
+    /// Requests currently held by the hang fault.
+    var heldRequestCount: Int {
+        get async { await hung.count }
+    }
+
+    private func shutDown() async {
+        await hung.releaseAll()
+        if let group {
+            await group.triggerGracefulShutdown()
+        }
+        if let runTask {
+            _ = await runTask.result
+        }
+        group = nil
+        runTask = nil
+        if let store {
+            await store.close()
+        }
+    }
+
+    private static func check(_ configuration: LocalEdgeConfiguration) throws {
+        let faults = configuration.faults
+        guard FaultInjection.supportedStatuses.contains(faults.failStatus) else {
+            throw LocalEdgeError.invalidConfiguration("fail status must be 429, 500, 502, 503 or 504")
+        }
+        guard (0...1).contains(faults.failRate), (0...1).contains(faults.hangRate) else {
+            throw LocalEdgeError.invalidConfiguration("fail and hang rates must be between 0 and 1")
+        }
+        guard faults.latencyMilliseconds >= 0 else {
+            throw LocalEdgeError.invalidConfiguration("latency must not be negative")
+        }
+        guard configuration.tokenTTL > 0 else {
+            throw LocalEdgeError.invalidConfiguration("token TTL must be positive")
+        }
+    }
+}
