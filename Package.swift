@@ -90,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["EdgeTail", "LocalEdge"],
+            dependencies: ["EdgeTail", "LocalEdge", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSwift6
         ),
     ]

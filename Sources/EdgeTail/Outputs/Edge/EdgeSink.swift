@@ -28,6 +28,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     let collectURL: String
     private let workers = Mutex<[Task<Void, Never>]>([])
     private let stopped = Mutex(false)
+    private let finishedWorkers = Mutex(0)
 
     public struct FatalError: Error, CustomStringConvertible {
         public var reason: String
@@ -51,17 +52,18 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         collectURL = endpoint + "/ee/v2/collect?dataStreamId=" + EdgeCredentials.formEncode(configuration.datastreamID)
             + (configuration.silent ? "&silent=true" : "")
-        let perLane = max(configuration.memoryBytes / configuration.lanes, 1 << 16)
+        let perLane = max(configuration.memoryBytes / configuration.lanes, 8 << 10)
         lanes = (0..<configuration.lanes).map { _ in
             EdgeLane(maxBodyBytes: configuration.maxBytes, maxEvents: configuration.maxEvents,
                      linger: .milliseconds(Int(configuration.linger * 1000)), capacity: perLane)
         }
         let tasks = lanes.enumerated().map { index, lane in
             Task { [self] in
-                while let batch = await lane.nextBatch() {
+                while !Task.isCancelled, let batch = await lane.nextBatch() {
                     await deliver(batch, lane: index)
                     await lane.release(bytes: batch.totalSize)
                 }
+                finishedWorkers.withLock { $0 += 1 }
             }
         }
         workers.withLock { $0 = tasks }
@@ -89,20 +91,11 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     public func drain(timeout: Duration) async throws {
         for lane in lanes { await lane.close() }
         let tasks = workers.withLock { $0 }
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for task in tasks { await task.value }
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let deadline = ContinuousClock.now + timeout
+        while finishedWorkers.withLock({ $0 }) < tasks.count && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        if !finished {
+        if finishedWorkers.withLock({ $0 }) < tasks.count {
             stopped.withLock { $0 = true }
             for task in tasks { task.cancel() }
             for task in tasks { await task.value }
@@ -128,9 +121,13 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         while let group = groups.first {
             if Task.isCancelled || stopped.withLock({ $0 }) { return }
             let body = group.requestBody()
-            if body.count > 65_536 || (group.count == 1 && body.count > configuration.maxBytes) {
-                await deadLetter(group, reason: "event of \(group.totalSize) bytes exceeds the request limit (max_bytes \(configuration.maxBytes))", status: nil, response: nil)
-                groups.removeFirst()
+            if body.count > configuration.maxBytes {
+                if group.count > 1 {
+                    replaceFirst(&groups, with: halves(group))
+                } else {
+                    await deadLetter(group, reason: "event of \(group.totalSize) bytes exceeds the request limit (max_bytes \(configuration.maxBytes))", status: nil, response: nil)
+                    groups.removeFirst()
+                }
                 continue
             }
             let requestID = UUID().uuidString.lowercased()
