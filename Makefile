@@ -19,8 +19,7 @@ build: deps
 
 run: deps
 	$(SWIFT) build --product edgetail
-	rm -rf /tmp/edgetail-demo
-	$$($(SWIFT) build --show-bin-path)/edgetail run -c pipelines/demo.yaml --once
+	$$($(SWIFT) build --show-bin-path)/edgetail demo
 
 test: deps
 	$(SWIFT) test

@@ -11,6 +11,8 @@ struct EdgeTailCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self,
             ValidateCommand.self,
+            DemoCommand.self,
+            DeadLettersCommand.self,
             ParseCommand.self,
             CollectorCommand.self,
         ]

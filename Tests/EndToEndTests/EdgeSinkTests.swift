@@ -128,6 +128,36 @@ import LocalEdge
         #expect(sink.statistics.snapshot.byNamespace["FPID"]?["dead_lettered"] == 1)
     }
 
+    @Test func deadLettersAreReplayedOnceTheCauseIsFixed() async throws {
+        let setup = try await startStandIn { $0.datastreams = ["right-datastream"] }
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let counter = AcknowledgementCounter()
+        let batches = EdgeHarness.batches(EdgeHarness.log(count: 20, visitors: 5), plan: try EdgeHarness.plan(), counter: counter)
+        let base = await setup.server.baseURL
+        // A datastream typo: every request is refused, every event dead-lettered.
+        let wrong = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) { $0.datastreamID = "wrong-datastream" },
+                             dataDirectory: setup.directory.path, logger: quietLogger)
+        try await send(batches, to: wrong)
+        try await waitUntil("all 20 events are settled") { counter.value == 20 }
+        try await wrong.drain()
+        let path = DeadLetterStore.path(dataDirectory: setup.directory.path, sink: "edge")
+        let letters = try DeadLetterReplay.read(path: path)
+        #expect(letters.count == 20)
+        #expect(letters.allSatisfy { $0.status == 400 && $0.reason.contains("EXEG-0003-400") })
+        #expect(try await setup.server.stats().eventsStored == 0)
+
+        let fixed = EdgeHarness.sinkConfiguration(endpoint: base) { $0.datastreamID = "right-datastream" }
+        let outcome = try await DeadLetterReplay.replay(sink: "edge", configuration: fixed, dataDirectory: setup.directory.path, logger: quietLogger)
+        #expect(outcome.resent == 20)
+        #expect(outcome.accepted == 20)
+        #expect(try DeadLetterReplay.read(path: path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: path + ".replaying"))
+        let stats = try await setup.server.stats()
+        await setup.server.stop()
+        #expect(stats.eventsStored == 20)
+        #expect(stats.identities == 5)
+    }
+
     @Test func requestsTooLargeForTheEndpointAreSplit() async throws {
         let setup = try await startStandIn()
         defer { try? FileManager.default.removeItem(at: setup.directory) }

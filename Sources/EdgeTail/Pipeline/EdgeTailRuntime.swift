@@ -43,6 +43,11 @@ public final class EdgeTailRuntime: Sendable {
         }
     }
 
+    /// The Edge sinks, by name, for their statistics.
+    public var edgeSinks: [String: EdgeSink] {
+        sinks.compactMapValues { $0 as? EdgeSink }
+    }
+
     /// Counts of all pipelines, by pipeline name.
     public var counts: [String: PipelineCounts] {
         Dictionary(runners.map { ($0.plan.name, $0.statistics.snapshot) }, uniquingKeysWith: { first, _ in first })
