@@ -10,7 +10,7 @@ import Foundation
 // batches first, as the file source hands them on; the timed part is exactly what
 // a pipeline does per batch.
 
-let lineCount = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
+let lineCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
 
 struct Generator {
     var state: UInt64 = 0x2545_F491_4F6C_DD1D
@@ -51,6 +51,13 @@ for index in 0..<lineCount {
     let time = String(format: "%02d/Nov/2026:%02d:%02d:%02d +0100", 2 + second / 86400, second / 3600 % 24, second / 60 % 60, second % 60)
     let line = "\(ip) - - [\(time)] \"GET \(target) HTTP/1.1\" \(status) \(1000 + generator.next(50000)) \"\(referers[generator.next(3)])\" \"\(agent)\"\n"
     log.append(contentsOf: line.utf8)
+}
+
+// `--write-log PATH` writes the generated log to a file (for the end-to-end benchmark) and stops.
+if let flag = CommandLine.arguments.firstIndex(of: "--write-log"), flag + 1 < CommandLine.arguments.count {
+    try Data(log).write(to: URL(fileURLWithPath: CommandLine.arguments[flag + 1]))
+    print("wrote \(lineCount) lines (\(log.count) bytes) to \(CommandLine.arguments[flag + 1])")
+    exit(0)
 }
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgetail-bench-\(getpid())")

@@ -45,9 +45,13 @@ public final class PipelineRunner: @unchecked Sendable {
         let pollInterval = Duration.milliseconds(Int(plan.source.pollInterval * 1000))
 
         while !stop.isStopped && !Task.isCancelled {
+            let readStart = ContinuousClock.now
             if let batch = try source.next() {
-                let output = processor.process(batch)
-                statistics.add(output.counts)
+                let mapStart = ContinuousClock.now
+                var output = processor.process(batch)
+                let mapEnd = ContinuousClock.now
+                output.counts.readSeconds = (mapStart - readStart).seconds
+                output.counts.mapSeconds = (mapEnd - mapStart).seconds
                 try await rejectedLog.append(output.rejected, pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin)
                 let ledger = self.ledger
                 let acknowledgement = Acknowledgement(count: output.events.count) {
@@ -57,6 +61,8 @@ public final class PipelineRunner: @unchecked Sendable {
                     try await sink.submit(EventBatch(pipeline: plan.name, bytes: output.bytes, events: output.events,
                                                      acknowledgement: acknowledgement))
                 }
+                output.counts.sinkWaitSeconds = (ContinuousClock.now - mapEnd).seconds
+                statistics.add(output.counts)
             } else if mode == .once {
                 break
             } else {
@@ -84,5 +90,12 @@ public final class PipelineRunner: @unchecked Sendable {
         } catch {
             logger.error("\(error)")
         }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

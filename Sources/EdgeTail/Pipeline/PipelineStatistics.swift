@@ -12,6 +12,10 @@ public struct PipelineCounts: Sendable, Equatable, Codable {
     public var failedByReason: [String: Int] = [:]
     public var overlongLines = 0
     public var identities: [String: Int] = [:]
+    /// Time spent reading, mapping and waiting for the sink to take events (back-pressure).
+    public var readSeconds = 0.0
+    public var mapSeconds = 0.0
+    public var sinkWaitSeconds = 0.0
 
     public init() {}
 
@@ -45,6 +49,9 @@ public struct PipelineCounts: Sendable, Equatable, Codable {
         linkClicks += other.linkClicks
         failed += other.failed
         overlongLines += other.overlongLines
+        readSeconds += other.readSeconds
+        mapSeconds += other.mapSeconds
+        sinkWaitSeconds += other.sinkWaitSeconds
         for (key, value) in other.dropped { dropped[key, default: 0] += value }
         for (key, value) in other.failedByReason { failedByReason[key, default: 0] += value }
         for (key, value) in other.identities { identities[key, default: 0] += value }
