@@ -17,6 +17,7 @@ struct IMSRoute: Sendable {
         }
         do {
             let grant = try await issuer.issue(form: FormDecoding.decode(text))
+            // The count is observation only; a failed write must not refuse the grant.
             try? await store.recordTokenIssued()
             return Self.json(
                 status: 200,

@@ -71,7 +71,7 @@ import Testing
     }
 
     /// A hung request is held until the server stops, then released.
-    @Test func hungRequestIsReleasedOnStop() async throws {
+    @Test(.timeLimit(.minutes(1))) func hungRequestIsReleasedOnStop() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = LocalEdgeConfiguration()
