@@ -78,6 +78,12 @@ let package = Package(
             path: "Benchmarks/CollectorBenchmark",
             swiftSettings: strictSwift6
         ),
+        .executableTarget(
+            name: "CountingReceiver",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/CountingReceiver",
+            swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "EdgeTailTests",
             dependencies: ["EdgeTail"],
