@@ -77,7 +77,7 @@ public struct EventMapper {
 
         // The requested URL, absolute.
         scratch.removeAll(keepingCapacity: true)
-        appendRequestURL(buffer, host: host, to: &scratch)
+        Self.appendRequestURL(buffer, record: record, baseURL: plan.baseURL, host: host, to: &scratch)
         if rule.kind == .pageView {
             out.raw("\"webPageDetails\":{\"URL\":")
             out.string(scratch)
@@ -106,11 +106,11 @@ public struct EventMapper {
         }
         if let referer = plan.extractor.range(of: .referer, buffer, record) {
             out.raw(",\"webReferrer\":{\"URL\":")
-            writeUnescaped(buffer, referer, into: &out)
+            Self.writeUnescaped(buffer, referer, into: &out)
             out.raw("}")
         }
         out.raw("},\"environment\":{\"browserDetails\":{\"userAgent\":")
-        writeUnescaped(buffer, record.userAgent, into: &out)
+        Self.writeUnescaped(buffer, record.userAgent, into: &out)
         out.raw("}")
         if plan.sendIP, !record.client.isEmpty {
             var isV6 = false
@@ -146,10 +146,10 @@ public struct EventMapper {
                 return
             }
         }
-        writeUnescaped(buffer, record.path, into: &out)
+        Self.writeUnescaped(buffer, record.path, into: &out)
     }
 
-    private func writeUnescaped(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange, into out: inout JSONWriter) {
+    private static func writeUnescaped(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange, into out: inout JSONWriter) {
         if LogEscapes.needsUnescape(buffer, range) {
             var bytes: [UInt8] = []
             LogEscapes.unescape(buffer, range, into: &bytes)
@@ -159,11 +159,11 @@ public struct EventMapper {
         }
     }
 
-    private func appendRequestURL(_ buffer: UnsafeBufferPointer<UInt8>, host: ByteRange, to out: inout [UInt8]) {
+    private static func appendRequestURL(_ buffer: UnsafeBufferPointer<UInt8>, record: AccessLogRecord, baseURL: [UInt8]?, host: ByteRange, to out: inout [UInt8]) {
         let target = record.target
         let isAbsolute = target.count > 7 && buffer[target.start] == UInt8(ascii: "h") && buffer[target.start + 1] == UInt8(ascii: "t")
         if !isAbsolute {
-            if let base = plan.baseURL {
+            if let base = baseURL {
                 out.append(contentsOf: base)
             } else {
                 out.append(contentsOf: Array("https://".utf8))

@@ -1,5 +1,6 @@
 /// A compiled event rule: conditions checked over bytes, and how to describe the event.
-struct EventRule {
+/// A class, so that picking the matching rule for a line costs one reference, not a copy.
+final class EventRule {
     enum Kind { case pageView, linkClick }
 
     let kind: Kind
@@ -13,6 +14,20 @@ struct EventRule {
     /// `exit`, `download` or `other` for link clicks.
     let linkType: [UInt8]
     let siteSection: [UInt8]?
+
+    init(kind: Kind, methods: [[UInt8]], statuses: [ClosedRange<Int>], path: RegexMatcher?, extensions: [[UInt8]],
+         queryParameters: [[UInt8]], linkURL: FieldTemplate?, name: FieldTemplate?, linkType: [UInt8], siteSection: [UInt8]?) {
+        self.kind = kind
+        self.methods = methods
+        self.statuses = statuses
+        self.path = path
+        self.extensions = extensions
+        self.queryParameters = queryParameters
+        self.linkURL = linkURL
+        self.name = name
+        self.linkType = linkType
+        self.siteSection = siteSection
+    }
 
     func matches(_ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> Bool {
         if !methods.isEmpty {

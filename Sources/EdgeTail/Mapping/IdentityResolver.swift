@@ -41,8 +41,8 @@ public struct IdentityResolver {
     }
 
     public mutating func resolve(_ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> Identity? {
-        for (index, rule) in rules.enumerated() {
-            switch rule {
+        for index in rules.indices {
+            switch rules[index] {
             case .field(let field, let namespace, let state, let requireUUID):
                 value.removeAll(keepingCapacity: true)
                 guard extractor.append(field, buffer, record, to: &value), !value.isEmpty else { continue }

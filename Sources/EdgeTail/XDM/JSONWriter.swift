@@ -65,7 +65,16 @@ public struct JSONWriter: Sendable {
         let count = source.count
         var runStart = 0
         var index = 0
+        let base = UnsafeRawPointer(source.baseAddress)
         while index < count {
+            // Eight plain bytes at a time: none below 0x20, none 0x80 or above, no `"` or `\`.
+            if let base, index + 8 <= count {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if Self.isPlain(word) {
+                    index += 8
+                    continue
+                }
+            }
             let byte = source[index]
             if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte < 0x80 {
                 index += 1
@@ -92,6 +101,19 @@ public struct JSONWriter: Sendable {
         if runStart < count {
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<count]))
         }
+    }
+
+    /// Whether no byte of `word` needs escaping or UTF-8 checking (SWAR: each test
+    /// sets the high bit of a byte that is below 0x20, is `"`, is `\`, or is ≥ 0x80).
+    @inline(__always)
+    static func isPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = hasZero(word ^ (ones &* 0x22))
+        let backslash = hasZero(word ^ (ones &* 0x5C))
+        return (control | quote | backslash | (word & highs)) == 0
     }
 
     private mutating func appendEscape(_ byte: UInt8) {
