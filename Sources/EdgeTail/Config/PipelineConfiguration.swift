@@ -74,15 +74,19 @@ public struct SourceConfiguration: Decodable, Sendable {
 
 /// How lines are split into fields.
 public struct ParserConfiguration: Decodable, Sendable {
-    public enum Format: String, ConfigurationWord { case common, combined }
+    public enum Format: String, ConfigurationWord { case common, combined, nginx, apache }
 
     public var format: Format
+    /// For `nginx`: a `log_format` exactly as in nginx.conf (default: nginx's `combined`);
+    /// for `apache`: a `LogFormat` string (default: Apache's `combined`).
+    public var logFormat: String?
     /// The field that holds the request's Cookie header, for `{cookie.NAME}`;
     /// by default the first quoted field after the user agent (`extra.1`).
     public var cookieField: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format
+        case logFormat = "log_format"
         case cookieField = "cookie_field"
     }
 
@@ -90,6 +94,10 @@ public struct ParserConfiguration: Decodable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         format = try container.decode(Format.self, forKey: .format)
+        logFormat = try container.decodeIfPresent(String.self, forKey: .logFormat)
+        if logFormat != nil && format != .nginx && format != .apache {
+            throw DecodingError.dataCorruptedError(forKey: .logFormat, in: container, debugDescription: "log_format goes with format: nginx or format: apache")
+        }
         cookieField = try container.decodeIfPresent(String.self, forKey: .cookieField) ?? "extra.1"
     }
 }

@@ -11,7 +11,7 @@ public struct EventMapper {
     }
 
     let plan: PipelinePlan
-    let parser: AccessLogParser
+    let parser: LineParser
     let rules: [EventRule]
     var identity: IdentityResolver
     var filter: TrafficFilter
@@ -23,7 +23,7 @@ public struct EventMapper {
 
     public init(plan: PipelinePlan) {
         self.plan = plan
-        parser = AccessLogParser(format: plan.format)
+        parser = plan.parser
         rules = plan.rules.map { $0.makeRule() }
         identity = IdentityResolver(rules: plan.identityRules, extractor: plan.extractor)
         filter = TrafficFilter(extraBotMarkers: plan.extraBotMarkers, staticExtensions: plan.staticExtensions)

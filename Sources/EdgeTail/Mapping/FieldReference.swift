@@ -6,6 +6,8 @@ public enum FieldReference: Sendable, Hashable {
     case extra(Int)
     case queryParameter([UInt8])
     case cookie([UInt8])
+    /// A variable of the log format (`var.upstream_addr`, `var.http_x_forwarded_for`).
+    case variable([UInt8])
 
     /// The plain field names, for error messages and documentation.
     public static let plainNames: [String: FieldReference] = [
@@ -19,7 +21,7 @@ public enum FieldReference: Sendable, Hashable {
         public var name: String
         public var description: String {
             let names = FieldReference.plainNames.keys.sorted().joined(separator: ", ")
-            return "unknown field '\(name)'; expected one of: \(names), query.NAME, cookie.NAME, extra.N"
+            return "unknown field '\(name)'; expected one of: \(names), query.NAME, cookie.NAME, extra.N, var.NAME"
         }
     }
 
@@ -30,6 +32,8 @@ public enum FieldReference: Sendable, Hashable {
             self = .queryParameter(Array(name.utf8.dropFirst(6)))
         } else if name.hasPrefix("cookie."), name.count > 7 {
             self = .cookie(Array(name.utf8.dropFirst(7)))
+        } else if name.hasPrefix("var."), name.count > 4 {
+            self = .variable(Array(name.utf8.dropFirst(4)))
         } else if name.hasPrefix("extra."), let position = Int(name.dropFirst(6)), position >= 1 {
             self = .extra(position)
         } else {
@@ -67,8 +71,9 @@ public struct FieldExtractor: Sendable {
             LogEscapes.percentDecode(buffer, value, into: &out)
             return out.count > before
         case .cookie(let name):
-            guard let cookies = range(of: cookieField, buffer, record),
-                  let value = Self.cookie(buffer, cookies, named: name) else { return false }
+            if let value = Self.named(record, Array("cookie_".utf8) + name) { return appendRaw(buffer, value, to: &out) }
+            let header = record.cookieHeader.isEmpty ? range(of: cookieField, buffer, record) : record.cookieHeader
+            guard let cookies = header, let value = Self.cookie(buffer, cookies, named: name) else { return false }
             return appendRaw(buffer, value, to: &out)
         default:
             guard let range = range(of: field, buffer, record) else { return false }
@@ -94,6 +99,9 @@ public struct FieldExtractor: Sendable {
         case .extra(let position):
             guard position <= record.extras.count else { return nil }
             range = record.extras[position - 1]
+        case .variable(let name):
+            guard let value = Self.named(record, name) else { return nil }
+            range = value
         case .status, .bytesSent, .queryParameter, .cookie:
             return nil
         }
@@ -127,6 +135,12 @@ public struct FieldExtractor: Sendable {
         var index = range.start
         while index < range.end && buffer[index] != UInt8(ascii: ":") { index += 1 }
         return ByteRange(range.start, index)
+    }
+
+    /// The value of a named log-format variable.
+    static func named(_ record: AccessLogRecord, _ name: [UInt8]) -> ByteRange? {
+        for field in record.named where field.name == name { return field.range }
+        return nil
     }
 
     /// The raw (still encoded) value of `name` in a query string `a=1&b=2`.

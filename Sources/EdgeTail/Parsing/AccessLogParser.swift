@@ -152,6 +152,12 @@ public struct AccessLogParser: Sendable {
     /// Splits `METHOD target PROTOCOL`, and the target into path and query.
     @inline(__always)
     private func splitRequest(_ buffer: UnsafeBufferPointer<UInt8>, _ record: inout AccessLogRecord) {
+        Self.splitRequest(buffer, &record)
+    }
+
+    /// Splits `METHOD target PROTOCOL`, and the target into path and query.
+    @inline(__always)
+    static func splitRequest(_ buffer: UnsafeBufferPointer<UInt8>, _ record: inout AccessLogRecord) {
         let request = record.request
         var index = request.start
         while index < request.end && buffer[index] != UInt8(ascii: " ") { index += 1 }
@@ -171,12 +177,17 @@ public struct AccessLogParser: Sendable {
         if index < request.end {
             record.protocolName = ByteRange(index + 1, request.end)
         }
-        var questionMark = targetStart
-        while questionMark < record.target.end && buffer[questionMark] != UInt8(ascii: "?") { questionMark += 1 }
-        record.path = ByteRange(targetStart, questionMark)
-        if questionMark < record.target.end {
-            record.query = ByteRange(questionMark + 1, record.target.end)
-        }
+        splitTarget(buffer, &record)
+    }
+
+    /// Splits the target into path and query (without its `?`).
+    @inline(__always)
+    static func splitTarget(_ buffer: UnsafeBufferPointer<UInt8>, _ record: inout AccessLogRecord) {
+        let target = record.target
+        var questionMark = target.start
+        while questionMark < target.end && buffer[questionMark] != UInt8(ascii: "?") { questionMark += 1 }
+        record.path = ByteRange(target.start, questionMark)
+        record.query = questionMark < target.end ? ByteRange(questionMark + 1, target.end) : .empty
     }
 
     @inline(__always)

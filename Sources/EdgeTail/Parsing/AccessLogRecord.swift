@@ -21,6 +21,15 @@ public struct AccessLogRecord: Sendable {
     public var userAgent = ByteRange.empty
     /// Quoted fields after the user agent, in order (`extra.1` is the first).
     public var extras: [ByteRange] = []
+    /// The request's Cookie header, when the log format has it (`$http_cookie`, `%{Cookie}i`).
+    public var cookieHeader = ByteRange.empty
+    /// Other variables of a web server's log format (`$upstream_addr`, `%D`), for `{var.NAME}`.
+    public var named: [NamedField] = []
+
+    public struct NamedField: Sendable {
+        public var name: [UInt8]
+        public var range: ByteRange
+    }
 
     public init() {
         extras.reserveCapacity(4)
@@ -36,5 +45,13 @@ public struct AccessLogRecord: Sendable {
         path = .empty
         protocolName = .empty
         extras.removeAll(keepingCapacity: true)
+        cookieHeader = .empty
+        named.removeAll(keepingCapacity: true)
+        user = .empty
+        ident = .empty
+        client = .empty
+        request = .empty
+        status = 0
+        bytesSent = 0
     }
 }

@@ -4,7 +4,7 @@ public struct PipelinePlan: Sendable {
     public let name: String
     public let source: SourceConfiguration
     public let sink: String
-    let format: AccessLogParser.Format
+    let parser: LineParser
     let rules: [RulePlan]
     let identityRules: [IdentityResolver.Rule]
     let extractor: FieldExtractor
@@ -54,7 +54,20 @@ public struct PipelinePlan: Sendable {
         name = configuration.name
         source = configuration.source
         sink = configuration.sink
-        format = configuration.parser.format == .common ? .common : .combined
+        switch configuration.parser.format {
+        case .common: parser = .access(AccessLogParser(format: .common))
+        case .combined: parser = .access(AccessLogParser(format: .combined))
+        case .nginx, .apache:
+            let isNginx = configuration.parser.format == .nginx
+            let text = configuration.parser.logFormat ?? (isNginx ? LogFormatTemplate.nginxCombined : LogFormatTemplate.apacheCombined)
+            do {
+                let template = isNginx ? try LogFormatTemplate.nginx(text) : try LogFormatTemplate.apache(text)
+                parser = .template(LogFormatParser(template: template))
+            } catch {
+                fail("parser.log_format", error.description)
+                parser = .access(AccessLogParser(format: .combined))
+            }
+        }
         extractor = FieldExtractor(cookieField: field(configuration.parser.cookieField, "parser.cookie_field") ?? .extra(1))
         dropBots = configuration.filters.bots == .drop
         dropStatic = configuration.filters.staticAssets == .drop
