@@ -65,6 +65,7 @@ let package = Package(
             path: "Benchmarks/ParseBenchmark",
             swiftSettings: strictSwift6
         ),
+        .executableTarget(name: "TailBenchmark", dependencies: ["EdgeTail"], path: "Benchmarks/TailBenchmark", swiftSettings: strictSwift6),
         .executableTarget(
             name: "CollectorBenchmark",
             dependencies: [

@@ -13,6 +13,7 @@ struct EdgeTailCommand: AsyncParsableCommand {
             ValidateCommand.self,
             ParseCommand.self,
             CollectorCommand.self,
+            CheckpointsCommand.self,
         ]
     )
 }
