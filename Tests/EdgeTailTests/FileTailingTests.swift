@@ -36,7 +36,7 @@ final class TailingHarness {
 
     func append(_ name: String, _ text: String) throws {
         let path = directory.url.appendingPathComponent(name).path
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(text.utf8))

@@ -12,21 +12,22 @@ import Testing
     path, first, last, per_file, period = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     def line(n):
         return '10.0.%d.%d - - [02/Nov/2026:09:00:00 +0100] "GET /n/%d HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64)"\\n' % (n % 250, n % 7, n)
-    out = open(path, 'a', buffering=1 << 16)
+    steps = 20
+    out = open(path, 'a')
     n, generation = first, 0
     while n < last:
         started = time.monotonic()
-        for _ in range(per_file - per_file // 10):
-            if n < last: out.write(line(n)); n += 1
-            if n % 200 == 0: out.flush()
-        out.flush()
+        for step in range(steps):
+            for _ in range((per_file - per_file // 10) // steps):
+                if n < last: out.write(line(n)); n += 1
+            out.flush()
+            time.sleep(max(0.0, started + period * (step + 1) / steps - time.monotonic()))
         generation += 1
         os.rename(path, '%s.%d' % (path, generation))
         for _ in range(per_file // 10):
             if n < last: out.write(line(n)); n += 1
         out.close()
-        out = open(path, 'a', buffering=1 << 16)
-        time.sleep(max(0.0, period - (time.monotonic() - started)))
+        out = open(path, 'a')
     out.close()
     """
 
@@ -61,7 +62,8 @@ import Testing
         #expect(edgetail.process.terminationStatus == 0, "\(edgetail.stderr)")
         let numbers = fixture.delivered().map(\.number)
         #expect(numbers.count == total, "no line duplicated")
-        #expect(Set(numbers) == Set(0..<total), "no line lost; missing \(Set(0..<total).subtracting(numbers).sorted().prefix(10))")
+        let missing = Set(0..<total).subtracting(numbers)
+        #expect(missing.isEmpty, "\(missing.count) lines lost, e.g. \(missing.sorted().prefix(10))")
         #expect(edgetail.stderr.contains("file discovery uses inotify") || edgetail.stderr.contains("file discovery polls"))
     }
 
@@ -83,7 +85,7 @@ import Testing
         try await edgetail.stop()
         let numbers = fixture.delivered().map(\.number)
         #expect(numbers.count == 9000)
-        #expect(Set(numbers) == Set(0..<9000))
+        #expect(Set(0..<9000).subtracting(numbers).isEmpty, "lines lost: \(Set(0..<9000).subtracting(numbers).count)")
         #expect(edgetail.stderr.contains("file truncated, reading it again from the start"))
     }
 
@@ -108,7 +110,7 @@ import Testing
         try await edgetail.stop()
         let numbers = fixture.delivered().map(\.number)
         #expect(numbers.count == 4000)
-        #expect(Set(numbers) == Set(0..<4000))
+        #expect(Set(0..<4000).subtracting(numbers).isEmpty, "lines lost: \(Set(0..<4000).subtracting(numbers).count)")
     }
 
     /// SIGKILL in the middle: the restart loses nothing, and only lines after the
@@ -133,7 +135,7 @@ import Testing
         #expect(second.process.terminationStatus == 0, "\(second.stderr)")
 
         let delivered = fixture.delivered()
-        #expect(Set(delivered.map(\.number)) == Set(0..<total))
+        #expect(Set(0..<total).subtracting(delivered.map(\.number)).isEmpty, "lines lost: \(Set(0..<total).subtracting(delivered.map(\.number)).count)")
         // Offsets of each line in the file, to tell acknowledged lines from the others.
         var offsets: [Int: UInt64] = [:]
         var offset: UInt64 = 0
@@ -205,7 +207,7 @@ import Testing
         #expect(run.process.terminationStatus == 0, "\(run.stderr.suffix(2000))")
         let numbers = fixture.delivered().map(\.number)
         #expect(numbers.count == 4000)
-        #expect(Set(numbers) == Set(0..<4000))
+        #expect(Set(0..<4000).subtracting(numbers).isEmpty, "lines lost: \(Set(0..<4000).subtracting(numbers).count)")
         #expect(!run.stderr.contains("Too many open files"))
     }
 

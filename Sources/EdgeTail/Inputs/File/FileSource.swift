@@ -37,8 +37,9 @@ public final class FileSource {
     private let watcher = FileWatcher()
     private var pendingEvents = FileWatcher.Events()
     private var loggedWatchState = false
-    /// Some file was too young for an identity at the last scan: writes to it matter.
-    private var hasYoungFiles = false
+    /// Files found before their first line was complete, held open (so a quick
+    /// rename cannot lose them) until they have an identity.
+    private var youngFiles: [InodeKey: YoungFile] = [:]
     /// Markers of batch ends not yet checkpointed, by source id then position.
     private var markers: [String: [UInt64: UInt64]] = [:]
     /// Lines left out under `on_overlong: skip` not yet reported to the runner.
@@ -54,6 +55,14 @@ public final class FileSource {
     struct InodeKey: Hashable {
         var device: UInt64
         var inode: UInt64
+    }
+
+    struct YoungFile {
+        var path: String
+        var descriptor: Int32
+        var isFirstScan: Bool
+        /// When a scan first missed it at its path.
+        var goneSince: ContinuousClock.Instant?
     }
 
     /// - Parameter checkpoints: stored entries, or nil on the very first start.
@@ -78,6 +87,7 @@ public final class FileSource {
 
     deinit {
         chunk.deallocate()
+        for young in youngFiles.values { close(young.descriptor) }
     }
 
     /// Paths of the files followed now.
@@ -91,13 +101,13 @@ public final class FileSource {
     public func next() -> LineBatch? {
         pendingEvents.merge(watcher.drain())
         let now = ContinuousClock.now
-        if !scanned || now - lastScan >= scanInterval
-            || (pendingEvents.structureChanged && now - lastScan >= Self.eventScanSpacing)
-            || (pendingEvents.modified && hasYoungFiles && now - lastScan >= Self.eventScanSpacing)
-            || (pendingEvents.modified && openCount < files.count && now - lastScan >= .milliseconds(250)) {
+        if !scanned || now - lastScan >= scanInterval || (scanWanted && now - lastScan >= eventScanSpacing) {
             scan()
+        } else if !scanWanted {
+            // Writes to open files: reading below sees them, no rescan needed.
+            pendingEvents.modified = false
         }
-        pendingEvents.modified = false
+        promoteYoungFiles()
         var attempts = 0
         while attempts < files.count {
             let index = cursor % files.count
@@ -154,9 +164,26 @@ public final class FileSource {
         }
         while ContinuousClock.now < deadline {
             pendingEvents.merge(watcher.drain())
-            if pendingEvents.any { return }
+            if pendingEvents.any {
+                // A rescan is due soon: wait for its spacing instead of spinning.
+                if scanWanted {
+                    try? await Task.sleep(until: min(deadline, lastScan + eventScanSpacing))
+                }
+                return
+            }
             try? await Task.sleep(for: min(.milliseconds(10), deadline - .now))
         }
+    }
+
+    /// Whether the watched events call for a rescan: names changed, or a file that
+    /// was too young for an identity (or one closed for room) was written to.
+    private var scanWanted: Bool {
+        pendingEvents.structureChanged || (pendingEvents.modified && openCount < files.count)
+    }
+
+    /// Rescans on events are spaced so thousands of files are not rescanned per write.
+    private var eventScanSpacing: Duration {
+        pendingEvents.structureChanged ? Self.eventScanSpacing : .milliseconds(250)
     }
 
     /// Lines left out as overlong since the last call (`on_overlong: skip`).
@@ -288,8 +315,8 @@ public final class FileSource {
         let isFirstScan = !scanned
         scanned = true
         lastScan = .now
-        pendingEvents.structureChanged = false
-        hasYoungFiles = false
+        let renames = pendingEvents.renames
+        pendingEvents = FileWatcher.Events()
         var directories: [String] = []
         var seen = Set<InodeKey>()
         var candidates: [String] = []
@@ -313,6 +340,12 @@ public final class FileSource {
             var info = stat()
             guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             let key = InodeKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            if youngFiles[key] != nil {
+                youngFiles[key]?.path = path
+                youngFiles[key]?.goneSince = nil
+                seen.insert(key)
+                continue
+            }
             if let tracked = byInode[key] {
                 if seen.insert(key).inserted {
                     tracked.knownSize = UInt64(info.st_size)
@@ -330,8 +363,28 @@ public final class FileSource {
             }
             follow(path: path, isFirstScan: isFirstScan)
         }
+        // Files renamed away from a followed name since the last look (a rotation
+        // while edgetail was busy): follow them under their new name, as rotated.
+        for rename in renames where includes.contains(where: { $0.matches(rename.from) })
+            && !excludes.contains(where: { $0.excludes(rename.from) }) {
+            var info = stat()
+            guard stat(rename.to, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let key = InodeKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            guard !seen.contains(key), byInode[key] == nil, youngFiles[key] == nil else { continue }
+            follow(path: rename.to, isFirstScan: false)
+        }
         for tailer in files where !seen.contains(InodeKey(device: tailer.identity.device, inode: tailer.identity.inode)) {
             noticeGone(tailer)
+        }
+        let now = ContinuousClock.now
+        for (key, young) in youngFiles where !seen.contains(key) {
+            // Renamed or deleted before its first line was complete: wait rotate_wait for one.
+            let since = young.goneSince ?? now
+            youngFiles[key]?.goneSince = since
+            if now - since >= rotateWait {
+                close(young.descriptor)
+                youngFiles[key] = nil
+            }
         }
         let openCount = openCount
         let tracked = files.count
@@ -373,7 +426,7 @@ public final class FileSource {
         }
     }
 
-    /// Opens a newly found file and decides where to start reading it.
+    /// Opens a newly found file and follows it, or keeps it open as young.
     private func follow(path: String, isFirstScan: Bool) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -381,12 +434,33 @@ public final class FileSource {
             return
         }
         unreadable.remove(path)
-        // Too young for an identity (no complete first line yet): the next scan tries again.
-        guard let identity = FileIdentity.read(descriptor: descriptor) else {
-            close(descriptor)
-            hasYoungFiles = true
+        guard adopt(path: path, descriptor: descriptor, isFirstScan: isFirstScan) else {
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else {
+                close(descriptor)
+                return
+            }
+            youngFiles[InodeKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))] =
+                YoungFile(path: path, descriptor: descriptor, isFirstScan: isFirstScan)
             return
         }
+    }
+
+    /// Young files whose first line is complete now become followed files.
+    private func promoteYoungFiles() {
+        for (key, young) in youngFiles where adopt(path: young.path, descriptor: young.descriptor, isFirstScan: young.isFirstScan) {
+            youngFiles[key] = nil
+            if young.goneSince != nil, let tailer = byInode[key] {
+                tailer.leftPathAt = young.goneSince
+                statistics.update { $0.rotations += 1 }
+            }
+        }
+    }
+
+    /// Follows an open file from where it should start; false (descriptor kept)
+    /// while it is too young for an identity (no complete first line yet).
+    private func adopt(path: String, descriptor: Int32, isFirstScan: Bool) -> Bool {
+        guard let identity = FileIdentity.read(descriptor: descriptor) else { return false }
         var info = stat()
         fstat(descriptor, &info)
         let size = UInt64(info.st_size)
@@ -400,12 +474,13 @@ public final class FileSource {
         if let marker = PositionMarker.read(descriptor: descriptor, offset: start) {
             markers[identity.sourceID, default: [:]][start] = marker
         }
-        didOpen()
-        if openCount > configuration.maxOpenFiles {
-            // Over the limit: keep it known but closed until its turn comes.
+        if openCount >= configuration.maxOpenFiles {
+            // At the limit: keep it known but closed until its turn comes.
             tailer.close()
-            openCount -= 1
+        } else {
+            didOpen()
         }
+        return true
     }
 
     private func startPosition(identity: FileIdentity, descriptor: Int32, size: UInt64, path: String, isFirstScan: Bool) -> UInt64 {
@@ -448,13 +523,6 @@ public final class FileSource {
             end = start
         }
         return 0
-    }
-}
-
-extension FileWatcher.Events {
-    mutating func merge(_ other: FileWatcher.Events) {
-        structureChanged = structureChanged || other.structureChanged
-        modified = modified || other.modified
     }
 }
 

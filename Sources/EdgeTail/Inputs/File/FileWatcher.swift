@@ -15,13 +15,24 @@ final class FileWatcher {
         var structureChanged = false
         /// Some watched file was written to.
         var modified = false
+        /// Files renamed within or between watched directories (old path, new path):
+        /// a rotation that happened while edgetail was busy is still followed.
+        var renames: [(from: String, to: String)] = []
         var any: Bool { structureChanged || modified }
+
+        mutating func merge(_ other: Events) {
+            structureChanged = structureChanged || other.structureChanged
+            modified = modified || other.modified
+            renames += other.renames
+        }
     }
 
     /// Why the watcher is not watching, for the log; nil while it works.
     private(set) var unavailableReason: String?
     private var descriptor: Int32 = -1
     private var watched: Set<String> = []
+    /// Watched directory of each watch descriptor, to name the files events are about.
+    private var directoryOfWatch: [Int32: String] = [:]
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     init() {
@@ -49,7 +60,8 @@ final class FileWatcher {
         guard descriptor >= 0, unavailableReason == nil else { return nil }
         let mask = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
         for directory in directories where !watched.contains(directory) {
-            if inotify_add_watch(descriptor, directory, mask) < 0 {
+            let watch = inotify_add_watch(descriptor, directory, mask)
+            if watch < 0 {
                 let code = errno
                 if code == ENOSPC || code == ENOMEM {
                     unavailableReason = "inotify watch limit reached at \(directory) (fs.inotify.max_user_watches)"
@@ -60,6 +72,7 @@ final class FileWatcher {
                 continue // vanished meanwhile or not a directory: the next scan tells
             }
             watched.insert(directory)
+            directoryOfWatch[watch] = directory
         }
         #endif
         return nil
@@ -70,15 +83,28 @@ final class FileWatcher {
         var events = Events()
         #if canImport(Glibc)
         guard descriptor >= 0 else { return events }
+        var movedFrom: [UInt32: String] = [:]
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count <= 0 { break }
             var index = 0
             while index + 16 <= count {
                 // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[]; }
-                let (mask, length) = buffer.withUnsafeBytes { raw in
-                    (raw.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self),
+                let (watch, mask, cookie, length) = buffer.withUnsafeBytes { raw in
+                    (raw.loadUnaligned(fromByteOffset: index, as: Int32.self),
+                     raw.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self),
+                     raw.loadUnaligned(fromByteOffset: index + 8, as: UInt32.self),
                      Int(raw.loadUnaligned(fromByteOffset: index + 12, as: UInt32.self)))
+                }
+                if mask & UInt32(IN_MOVED_FROM | IN_MOVED_TO) != 0, length > 0, index + 16 + length <= count,
+                   let directory = directoryOfWatch[watch] {
+                    let nameBytes = buffer[(index + 16)..<(index + 16 + length)].prefix { $0 != 0 }
+                    let path = (directory == "/" ? "" : directory) + "/" + String(decoding: nameBytes, as: UTF8.self)
+                    if mask & UInt32(IN_MOVED_FROM) != 0 {
+                        movedFrom[cookie] = path
+                    } else if let from = movedFrom.removeValue(forKey: cookie) {
+                        events.renames.append((from, path))
+                    }
                 }
                 if mask & UInt32(IN_MODIFY) != 0 { events.modified = true }
                 if mask & UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_Q_OVERFLOW) != 0 {
@@ -87,6 +113,7 @@ final class FileWatcher {
                 if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
                     // A watched directory went away: watch again whatever takes its place.
                     watched.removeAll()
+                    directoryOfWatch.removeAll()
                     events.structureChanged = true
                 }
                 index += 16 + length
