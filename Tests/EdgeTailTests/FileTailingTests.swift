@@ -98,7 +98,8 @@ final class TailingHarness {
 
     @Test func overlongLinesAreTruncatedOrSkippedAndNeverStallTheFile() throws {
         let directory = try TemporaryDirectory()
-        let long = String(repeating: "x", count: 3 * 256 * 1024 + 17)
+        // Longer than one turn of reading (4 chunks of 256 KiB): the file must still get its next turn.
+        let long = String(repeating: "x", count: 10 * 256 * 1024 + 17)
         try directory.write("access.log", "before\n\(long)\nafter\n")
         let truncating = TailingHarness(directory: directory) { $0.maxLineBytes = 1024 }
         let lines = truncating.drain()

@@ -133,7 +133,8 @@ public final class FileSource {
                 case .lines(let bytes, var lines, let endPosition):
                     return batch(from: tailer, bytes: bytes, lines: &lines, endPosition: endPosition)
                 case .progress:
-                    continue
+                    // Inside a long line: not "nothing new", so the file gets another turn.
+                    attempts -= 1
                 case .truncated(let previous):
                     logger.warning("file truncated, reading it again from the start", metadata: [
                         "path": "\(tailer.path)", "previous": "\(previous.sourceID)", "now": "\(tailer.identity.sourceID)"])
