@@ -23,6 +23,8 @@ public final class PipelineRunner: @unchecked Sendable {
     public var checkpointInterval: Duration
     /// Entries of files no longer seen are kept this long, then forgotten.
     public var checkpointGrace: TimeInterval
+    /// Unchanged checkpoints are still rewritten this often, to keep `updated` current.
+    static let refreshInterval = Duration.seconds(60)
 
     public init(plan: PipelinePlan, sink: any EventSink, dataDirectory: String, logger: Logger) {
         self.plan = plan
@@ -44,6 +46,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let rejectedLog = try RejectedLineLog(dataDirectory: dataDirectory, pipeline: plan.name)
         var processor = LineProcessor(plan: plan)
         var lastCheckpoint = ContinuousClock.now
+        var lastWrite = ContinuousClock.now
         let pollInterval = Duration.milliseconds(Int(plan.source.pollInterval * 1000))
 
         while !stop.isStopped && !Task.isCancelled {
@@ -74,23 +77,30 @@ public final class PipelineRunner: @unchecked Sendable {
                 await source.waitForData(upTo: pollInterval)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                saveCheckpoints(&known, source: fileSource)
+                saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: false)
                 lastCheckpoint = .now
             }
         }
         try await sink.drain()
-        saveCheckpoints(&known, source: fileSource)
+        saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: true)
     }
 
     /// Writes each source's acknowledged position (never merely read), with the
     /// marker of the bytes before it; entries of files followed now stay fresh,
-    /// the others are forgotten after the grace period.
-    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: FileSource) {
+    /// the others are forgotten after the grace period. The file is rewritten only
+    /// when a position moved or an entry came or went (an idle pipeline with
+    /// thousands of files costs nothing), else at most every `refreshInterval`.
+    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: FileSource,
+                                 lastWrite: inout ContinuousClock.Instant, force: Bool) {
         let now = Date()
         let active = source.activeSourceIDs
+        var changed = force
         for (sourceID, committed) in ledger.committedPositions() {
             let marker = source.marker(sourceID: sourceID, position: committed.position).map(PositionMarker.text)
             if var entry = known[sourceID] {
+                if entry.position != committed.position || entry.path != committed.origin {
+                    changed = true
+                }
                 if entry.position != committed.position {
                     entry.position = committed.position
                     entry.marker = marker
@@ -100,11 +110,16 @@ public final class PipelineRunner: @unchecked Sendable {
                 if active.contains(sourceID) { entry.updated = now }
                 known[sourceID] = entry
             } else {
+                changed = true
                 known[sourceID] = CheckpointStore.Entry(sourceID: sourceID, path: committed.origin, position: committed.position,
                                                         marker: marker, updated: now)
             }
         }
+        let before = known.count
         known = known.filter { now.timeIntervalSince($0.value.updated) < checkpointGrace }
+        changed = changed || known.count != before
+        guard changed || ContinuousClock.now - lastWrite >= Self.refreshInterval else { return }
+        lastWrite = .now
         do {
             try checkpointStore.save(Array(known.values))
         } catch {
