@@ -69,6 +69,7 @@ let package = Package(
             path: "Benchmarks/ParseBenchmark",
             swiftSettings: strictSwift6
         ),
+        .executableTarget(name: "TailBenchmark", dependencies: ["EdgeTail"], path: "Benchmarks/TailBenchmark", swiftSettings: strictSwift6),
         .executableTarget(
             name: "CollectorBenchmark",
             dependencies: [

@@ -15,6 +15,7 @@ struct EdgeTailCommand: AsyncParsableCommand {
             DeadLettersCommand.self,
             ParseCommand.self,
             CollectorCommand.self,
+            CheckpointsCommand.self,
         ]
     )
 }

@@ -232,7 +232,8 @@ public struct ConfigurationLoader: Sendable {
 
     private static func resolvePaths(of pipeline: inout PipelineConfiguration, against directory: String) {
         pipeline.source.include = pipeline.source.include.map { resolve($0, against: directory) }
-        pipeline.source.exclude = pipeline.source.exclude.map { resolve($0, against: directory) }
+        // An exclude pattern without a `/` matches file names anywhere, so it stays as written.
+        pipeline.source.exclude = pipeline.source.exclude.map { $0.contains("/") ? resolve($0, against: directory) : $0 }
     }
 
     private static func resolvePaths(of sink: SinkConfiguration, against directory: String) -> SinkConfiguration {

@@ -36,6 +36,17 @@ public struct PipelineConfiguration: Decodable, Sendable {
 public struct SourceConfiguration: Decodable, Sendable {
     public enum Kind: String, ConfigurationWord { case file }
     public enum StartPosition: String, ConfigurationWord { case beginning, end }
+    /// What happens to a line longer than `max_line_bytes`.
+    public enum OverlongAction: String, ConfigurationWord {
+        /// Cut to `max_line_bytes` and reported as a failed line with its length (kept in the rejected log).
+        case truncate
+        /// Left out of the pipeline and counted as dropped (`overlong`).
+        case skip
+    }
+
+    /// Rotated files matched by these name patterns are left alone unless
+    /// `exclude` is given explicitly (`exclude: []` reads them for backfill).
+    public static let defaultExclude = ["*.gz"]
 
     public var type: Kind
     public var include: [String]
@@ -46,12 +57,49 @@ public struct SourceConfiguration: Decodable, Sendable {
     public var pollInterval: Double
     /// Longer lines are cut at this size and reported as failed, never stalling the file.
     public var maxLineBytes: Int
+    public var onOverlong: OverlongAction
+    /// How long a renamed or deleted file is still read after it left its name, in seconds.
+    public var rotateWait: Double
+    /// Seconds between checkpoint writes (and one more at shutdown).
+    public var checkpointInterval: Double
+    /// Files not modified for this many seconds are not read; nil reads every file.
+    public var ignoreOlder: Double?
+    /// At most this many files are held open; the others wait their turn.
+    public var maxOpenFiles: Int
+    /// Seconds between rescans of the globs (inotify events rescan sooner).
+    public var scanInterval: Double
+    /// Checkpoints of files not seen for this many seconds are forgotten.
+    public var checkpointGrace: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type, include, exclude
         case readFrom = "read_from"
         case pollInterval = "poll_interval"
         case maxLineBytes = "max_line_bytes"
+        case onOverlong = "on_overlong"
+        case rotateWait = "rotate_wait"
+        case checkpointInterval = "checkpoint_interval"
+        case ignoreOlder = "ignore_older"
+        case maxOpenFiles = "max_open_files"
+        case scanInterval = "scan_interval"
+        case checkpointGrace = "checkpoint_grace"
+    }
+
+    /// A file source over `include` with every other key at its default.
+    public init(include: [String]) {
+        type = .file
+        self.include = include
+        exclude = Self.defaultExclude
+        readFrom = .end
+        pollInterval = 0.25
+        maxLineBytes = 1 << 20
+        onOverlong = .truncate
+        rotateWait = 5
+        checkpointInterval = 1
+        ignoreOlder = nil
+        maxOpenFiles = 256
+        scanInterval = 2
+        checkpointGrace = 7 * 86_400
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,15 +107,35 @@ public struct SourceConfiguration: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         type = try container.decode(Kind.self, forKey: .type)
         include = try container.decode(OneOrMany<String>.self, forKey: .include).values
-        exclude = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .exclude)?.values ?? []
+        exclude = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .exclude)?.values ?? Self.defaultExclude
         readFrom = try container.decodeIfPresent(StartPosition.self, forKey: .readFrom) ?? .end
         pollInterval = try container.decodeIfPresent(Double.self, forKey: .pollInterval) ?? 0.25
         maxLineBytes = try container.decodeIfPresent(Int.self, forKey: .maxLineBytes) ?? 1 << 20
-        guard pollInterval > 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .pollInterval, in: container, debugDescription: "expected a positive number of seconds")
+        onOverlong = try container.decodeIfPresent(OverlongAction.self, forKey: .onOverlong) ?? .truncate
+        rotateWait = try container.decodeIfPresent(Double.self, forKey: .rotateWait) ?? 5
+        checkpointInterval = try container.decodeIfPresent(Double.self, forKey: .checkpointInterval) ?? 1
+        ignoreOlder = try container.decodeIfPresent(Double.self, forKey: .ignoreOlder)
+        maxOpenFiles = try container.decodeIfPresent(Int.self, forKey: .maxOpenFiles) ?? 256
+        scanInterval = try container.decodeIfPresent(Double.self, forKey: .scanInterval) ?? 2
+        checkpointGrace = try container.decodeIfPresent(Double.self, forKey: .checkpointGrace) ?? 7 * 86_400
+        func positive(_ value: Double, _ key: CodingKeys) throws {
+            guard value > 0, value.isFinite else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "expected a positive number of seconds, got \(value)")
+            }
+        }
+        try positive(pollInterval, .pollInterval)
+        try positive(checkpointInterval, .checkpointInterval)
+        try positive(scanInterval, .scanInterval)
+        try positive(checkpointGrace, .checkpointGrace)
+        if let ignoreOlder { try positive(ignoreOlder, .ignoreOlder) }
+        guard rotateWait >= 0, rotateWait.isFinite else {
+            throw DecodingError.dataCorruptedError(forKey: .rotateWait, in: container, debugDescription: "expected zero or a positive number of seconds, got \(rotateWait)")
         }
         guard maxLineBytes >= 256 else {
             throw DecodingError.dataCorruptedError(forKey: .maxLineBytes, in: container, debugDescription: "expected at least 256 bytes")
+        }
+        guard maxOpenFiles >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxOpenFiles, in: container, debugDescription: "expected at least 1 file, got \(maxOpenFiles)")
         }
     }
 }

@@ -7,10 +7,21 @@ public struct CheckpointStore: Sendable {
         public var sourceID: String
         public var path: String
         public var position: UInt64
+        /// Hash of the bytes just before `position` (hex), to detect a file rewritten in place.
+        public var marker: String?
+        /// Last time the source was seen or advanced; entries older than the grace period are forgotten.
         public var updated: Date
 
+        public init(sourceID: String, path: String, position: UInt64, marker: String? = nil, updated: Date) {
+            self.sourceID = sourceID
+            self.path = path
+            self.position = position
+            self.marker = marker
+            self.updated = updated
+        }
+
         enum CodingKeys: String, CodingKey {
-            case sourceID = "source_id", path, position, updated
+            case sourceID = "source_id", path, position, marker, updated
         }
     }
 

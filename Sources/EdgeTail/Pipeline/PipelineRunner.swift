@@ -18,9 +18,13 @@ public final class PipelineRunner: @unchecked Sendable {
     let logger: Logger
     let ledger = AcknowledgementLedger()
     let checkpointStore: CheckpointStore
-    public var checkpointInterval: Duration = .seconds(1)
+    /// What the file source did: bytes, lines, rotations, truncations, open files.
+    public let fileStatistics = FileSourceStatistics()
+    public var checkpointInterval: Duration
     /// Entries of files no longer seen are kept this long, then forgotten.
-    public var checkpointGrace: TimeInterval = 7 * 86_400
+    public var checkpointGrace: TimeInterval
+    /// Unchanged checkpoints are still rewritten this often, to keep `updated` current.
+    static let refreshInterval = Duration.seconds(60)
 
     public init(plan: PipelinePlan, sink: any EventSink, dataDirectory: String, logger: Logger) {
         self.plan = plan
@@ -28,20 +32,21 @@ public final class PipelineRunner: @unchecked Sendable {
         self.dataDirectory = dataDirectory
         self.logger = logger
         checkpointStore = CheckpointStore(dataDirectory: dataDirectory, pipeline: plan.name)
+        checkpointInterval = .milliseconds(Int(plan.source.checkpointInterval * 1000))
+        checkpointGrace = plan.source.checkpointGrace
     }
 
     public func run(mode: Mode, stop: StopSignal) async throws {
         let stored = try checkpointStore.load()
         var known: [String: CheckpointStore.Entry] = [:]
         for entry in stored ?? [] { known[entry.sourceID] = entry }
-        let source: any LineSource = FileSource(
-            configuration: plan.source, checkpoints: stored.map { entries in
-                Dictionary(entries.map { ($0.sourceID, $0.position) }, uniquingKeysWith: max)
-            },
-            ledger: ledger, logger: logger)
+        let fileSource = FileSource(configuration: plan.source, checkpoints: stored, ledger: ledger,
+                                    statistics: fileStatistics, logger: logger)
+        let source: any LineSource = fileSource
         let rejectedLog = try RejectedLineLog(dataDirectory: dataDirectory, pipeline: plan.name)
         var processor = LineProcessor(plan: plan)
         var lastCheckpoint = ContinuousClock.now
+        var lastWrite = ContinuousClock.now
         let pollInterval = Duration.milliseconds(Int(plan.source.pollInterval * 1000))
 
         while !stop.isStopped && !Task.isCancelled {
@@ -52,6 +57,15 @@ public final class PipelineRunner: @unchecked Sendable {
                 let mapEnd = ContinuousClock.now
                 output.counts.readSeconds = (mapStart - readStart).seconds
                 output.counts.mapSeconds = (mapEnd - mapStart).seconds
+                let skipped = fileSource.takeSkippedLines()
+                if skipped > 0 {
+                    // Left out by `on_overlong: skip`: still accounted for, as a configured drop.
+                    var counts = PipelineCounts()
+                    counts.lines = skipped
+                    counts.overlongLines = skipped
+                    counts.dropped["overlong"] = skipped
+                    statistics.add(counts)
+                }
                 try await rejectedLog.append(output.rejected, pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin)
                 let ledger = self.ledger
                 let acknowledgement = Acknowledgement(count: output.events.count) {
@@ -66,25 +80,52 @@ public final class PipelineRunner: @unchecked Sendable {
             } else if mode == .once {
                 break
             } else {
-                try? await Task.sleep(for: pollInterval)
+                await source.waitForData(upTo: pollInterval)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                saveCheckpoints(&known)
+                saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: false)
                 lastCheckpoint = .now
             }
         }
         try await sink.drain()
-        saveCheckpoints(&known)
+        saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: true)
     }
 
-    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry]) {
+    /// Writes each source's acknowledged position (never merely read), with the
+    /// marker of the bytes before it; entries of files followed now stay fresh,
+    /// the others are forgotten after the grace period. The file is rewritten only
+    /// when a position moved or an entry came or went (an idle pipeline with
+    /// thousands of files costs nothing), else at most every `refreshInterval`.
+    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: FileSource,
+                                 lastWrite: inout ContinuousClock.Instant, force: Bool) {
         let now = Date()
+        let active = source.activeSourceIDs
+        var changed = force
         for (sourceID, committed) in ledger.committedPositions() {
-            if known[sourceID]?.position != committed.position || known[sourceID]?.path != committed.origin {
-                known[sourceID] = CheckpointStore.Entry(sourceID: sourceID, path: committed.origin, position: committed.position, updated: now)
+            let marker = source.marker(sourceID: sourceID, position: committed.position).map(PositionMarker.text)
+            if var entry = known[sourceID] {
+                if entry.position != committed.position || entry.path != committed.origin {
+                    changed = true
+                }
+                if entry.position != committed.position {
+                    entry.position = committed.position
+                    entry.marker = marker
+                    entry.updated = now
+                }
+                if entry.path != committed.origin { entry.path = committed.origin }
+                if active.contains(sourceID) { entry.updated = now }
+                known[sourceID] = entry
+            } else {
+                changed = true
+                known[sourceID] = CheckpointStore.Entry(sourceID: sourceID, path: committed.origin, position: committed.position,
+                                                        marker: marker, updated: now)
             }
         }
+        let before = known.count
         known = known.filter { now.timeIntervalSince($0.value.updated) < checkpointGrace }
+        changed = changed || known.count != before
+        guard changed || ContinuousClock.now - lastWrite >= Self.refreshInterval else { return }
+        lastWrite = .now
         do {
             try checkpointStore.save(Array(known.values))
         } catch {

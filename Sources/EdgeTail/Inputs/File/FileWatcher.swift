@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wakes the file source early when a watched directory changes (inotify), so new
+/// files and rotations are seen within milliseconds instead of the next rescan.
+///
+/// Only a hint: the source still polls and rescans on its interval, so a missed
+/// event (queue overflow, a watch limit reached, no inotify at all) costs latency,
+/// never lines. Where inotify cannot be used the watcher says so once and stays idle.
+final class FileWatcher {
+    /// What the events since the last look say.
+    struct Events {
+        /// Files were created, renamed or deleted: the globs should be rescanned.
+        var structureChanged = false
+        /// Some watched file was written to.
+        var modified = false
+        /// Files renamed within or between watched directories (old path, new path):
+        /// a rotation that happened while edgetail was busy is still followed.
+        var renames: [(from: String, to: String)] = []
+        var any: Bool { structureChanged || modified }
+
+        mutating func merge(_ other: Events) {
+            structureChanged = structureChanged || other.structureChanged
+            modified = modified || other.modified
+            renames += other.renames
+        }
+    }
+
+    /// Why the watcher is not watching, for the log; nil while it works.
+    private(set) var unavailableReason: String?
+    private var descriptor: Int32 = -1
+    private var watched: Set<String> = []
+    /// Watched directory of each watch descriptor, to name the files events are about.
+    private var directoryOfWatch: [Int32: String] = [:]
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    init() {
+        #if canImport(Glibc)
+        descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        if descriptor < 0 {
+            unavailableReason = "inotify_init1: \(String(cString: strerror(errno)))"
+        }
+        #else
+        unavailableReason = "inotify is not available on this system"
+        #endif
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    var isWatching: Bool { unavailableReason == nil }
+
+    /// Adds watches for directories not watched yet; returns a reason when a watch
+    /// could not be added (limits exhausted), after which polling alone continues.
+    @discardableResult
+    func watch(directories: [String]) -> String? {
+        #if canImport(Glibc)
+        guard descriptor >= 0, unavailableReason == nil else { return nil }
+        let mask = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+        for directory in directories where !watched.contains(directory) {
+            let watch = inotify_add_watch(descriptor, directory, mask)
+            if watch < 0 {
+                let code = errno
+                if code == ENOSPC || code == ENOMEM {
+                    unavailableReason = "inotify watch limit reached at \(directory) (fs.inotify.max_user_watches)"
+                    close(descriptor)
+                    descriptor = -1
+                    return unavailableReason
+                }
+                continue // vanished meanwhile or not a directory: the next scan tells
+            }
+            watched.insert(directory)
+            directoryOfWatch[watch] = directory
+        }
+        #endif
+        return nil
+    }
+
+    /// Reads every pending event without blocking.
+    func drain() -> Events {
+        var events = Events()
+        #if canImport(Glibc)
+        guard descriptor >= 0 else { return events }
+        var movedFrom: [UInt32: String] = [:]
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            var index = 0
+            while index + 16 <= count {
+                // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[]; }
+                let (watch, mask, cookie, length) = buffer.withUnsafeBytes { raw in
+                    (raw.loadUnaligned(fromByteOffset: index, as: Int32.self),
+                     raw.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self),
+                     raw.loadUnaligned(fromByteOffset: index + 8, as: UInt32.self),
+                     Int(raw.loadUnaligned(fromByteOffset: index + 12, as: UInt32.self)))
+                }
+                if mask & UInt32(IN_MOVED_FROM | IN_MOVED_TO) != 0, length > 0, index + 16 + length <= count,
+                   let directory = directoryOfWatch[watch] {
+                    let nameBytes = buffer[(index + 16)..<(index + 16 + length)].prefix { $0 != 0 }
+                    let path = (directory == "/" ? "" : directory) + "/" + String(decoding: nameBytes, as: UTF8.self)
+                    if mask & UInt32(IN_MOVED_FROM) != 0 {
+                        movedFrom[cookie] = path
+                    } else if let from = movedFrom.removeValue(forKey: cookie) {
+                        events.renames.append((from, path))
+                    }
+                }
+                if mask & UInt32(IN_MODIFY) != 0 { events.modified = true }
+                if mask & UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_Q_OVERFLOW) != 0 {
+                    events.structureChanged = true
+                }
+                if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+                    // A watched directory went away: watch again whatever takes its place.
+                    watched.removeAll()
+                    directoryOfWatch.removeAll()
+                    events.structureChanged = true
+                }
+                index += 16 + length
+            }
+        }
+        #endif
+        return events
+    }
+}
