@@ -28,10 +28,16 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "EdgeTail",
             dependencies: [
                 "CPCRE2",
+                "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -70,6 +76,12 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .executableTarget(name: "TailBenchmark", dependencies: ["EdgeTail"], path: "Benchmarks/TailBenchmark", swiftSettings: strictSwift6),
+        .executableTarget(
+            name: "JournalBenchmark",
+            dependencies: ["EdgeTail"],
+            path: "Benchmarks/JournalBenchmark",
+            swiftSettings: strictSwift6
+        ),
         .executableTarget(
             name: "CollectorBenchmark",
             dependencies: [

@@ -234,6 +234,8 @@ public struct ConfigurationLoader: Sendable {
         pipeline.source.include = pipeline.source.include.map { resolve($0, against: directory) }
         // An exclude pattern without a `/` matches file names anywhere, so it stays as written.
         pipeline.source.exclude = pipeline.source.exclude.map { $0.contains("/") ? resolve($0, against: directory) : $0 }
+        pipeline.source.journal.directory = pipeline.source.journal.directory.map { resolve($0, against: directory) }
+        pipeline.source.journal.files = pipeline.source.journal.files.map { resolve($0, against: directory) }
     }
 
     private static func resolvePaths(of sink: SinkConfiguration, against directory: String) -> SinkConfiguration {

@@ -32,9 +32,9 @@ public struct PipelineConfiguration: Decodable, Sendable {
     }
 }
 
-/// Where lines come from.
+/// Where lines come from: files (`type: file`) or the systemd journal (`type: journald`).
 public struct SourceConfiguration: Decodable, Sendable {
-    public enum Kind: String, ConfigurationWord { case file }
+    public enum Kind: String, ConfigurationWord { case file, journald }
     public enum StartPosition: String, ConfigurationWord { case beginning, end }
     /// What happens to a line longer than `max_line_bytes`.
     public enum OverlongAction: String, ConfigurationWord {
@@ -49,8 +49,11 @@ public struct SourceConfiguration: Decodable, Sendable {
     public static let defaultExclude = ["*.gz"]
 
     public var type: Kind
+    /// Files only: the paths and globs to follow.
     public var include: [String]
     public var exclude: [String]
+    /// Journal only: which journal, which entries, and how to read their messages.
+    public var journal: JournalConfiguration
     /// Where to start in a file seen for the first time; `end` is what operators expect of live logs.
     public var readFrom: StartPosition
     /// How often files are checked for new data once everything has been read, in seconds.
@@ -83,6 +86,23 @@ public struct SourceConfiguration: Decodable, Sendable {
         case maxOpenFiles = "max_open_files"
         case scanInterval = "scan_interval"
         case checkpointGrace = "checkpoint_grace"
+        case directory, files, matches
+        case syslogPrefix = "syslog_prefix"
+    }
+
+    /// The keys a file source accepts.
+    enum FileKeys: String, CodingKey, CaseIterable {
+        case type, include, exclude, readFrom = "read_from", pollInterval = "poll_interval", maxLineBytes = "max_line_bytes"
+        case onOverlong = "on_overlong", rotateWait = "rotate_wait", checkpointInterval = "checkpoint_interval"
+        case ignoreOlder = "ignore_older", maxOpenFiles = "max_open_files", scanInterval = "scan_interval"
+        case checkpointGrace = "checkpoint_grace"
+    }
+
+    /// The keys a journal source accepts.
+    enum JournalKeys: String, CodingKey, CaseIterable {
+        case type, directory, files, matches, readFrom = "read_from", pollInterval = "poll_interval"
+        case maxLineBytes = "max_line_bytes", syslogPrefix = "syslog_prefix"
+        case checkpointInterval = "checkpoint_interval", checkpointGrace = "checkpoint_grace"
     }
 
     /// A file source over `include` with every other key at its default.
@@ -90,6 +110,7 @@ public struct SourceConfiguration: Decodable, Sendable {
         type = .file
         self.include = include
         exclude = Self.defaultExclude
+        journal = JournalConfiguration()
         readFrom = .end
         pollInterval = 0.25
         maxLineBytes = 1 << 20
@@ -103,11 +124,20 @@ public struct SourceConfiguration: Decodable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         type = try container.decode(Kind.self, forKey: .type)
-        include = try container.decode(OneOrMany<String>.self, forKey: .include).values
-        exclude = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .exclude)?.values ?? Self.defaultExclude
+        switch type {
+        case .file:
+            try decoder.rejectUnknownKeys(FileKeys.self)
+            include = try container.decode(OneOrMany<String>.self, forKey: .include).values
+            exclude = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .exclude)?.values ?? Self.defaultExclude
+            journal = JournalConfiguration()
+        case .journald:
+            try decoder.rejectUnknownKeys(JournalKeys.self)
+            include = []
+            exclude = []
+            journal = try JournalConfiguration(from: container)
+        }
         readFrom = try container.decodeIfPresent(StartPosition.self, forKey: .readFrom) ?? .end
         pollInterval = try container.decodeIfPresent(Double.self, forKey: .pollInterval) ?? 0.25
         maxLineBytes = try container.decodeIfPresent(Int.self, forKey: .maxLineBytes) ?? 1 << 20

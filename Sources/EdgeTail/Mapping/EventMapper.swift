@@ -31,12 +31,20 @@ public struct EventMapper {
     }
 
     /// Maps the line `line` of `buffer`, whose bytes start at `offset` in its source.
+    /// `fields` are the line's source fields (journal fields, ranges into `buffer`);
+    /// `sourceTime` (microseconds since 1970) is its time when the line has none.
     /// On an event outcome, the event's JSON has been appended to `out`.
-    public mutating func map(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, offset: UInt64, eventID: EventID, into out: inout JSONWriter) -> Mapped {
+    public mutating func map(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, offset: UInt64, eventID: EventID,
+                             fields: ArraySlice<LineBatch.Field> = [], sourceTime: Int64? = nil,
+                             into out: inout JSONWriter) -> Mapped {
         do {
             try parser.parse(buffer, line: line, into: &record)
         } catch {
             return Mapped(outcome: .failed(error.description))
+        }
+        record.sourceFields = fields
+        if record.timeText.isEmpty, let sourceTime {
+            record.time = Self.time(microseconds: sourceTime)
         }
         if plan.dropBots && filter.isBot(buffer, userAgent: record.userAgent) {
             return Mapped(outcome: .dropped(.bot))
@@ -176,6 +184,14 @@ public struct EventMapper {
         } else {
             out.append(contentsOf: buffer[range: target])
         }
+    }
+
+    /// A UTC time from microseconds since 1970.
+    static func time(microseconds: Int64) -> LogTime {
+        var seconds = microseconds / 1_000_000
+        var remainder = microseconds % 1_000_000
+        if remainder < 0 { remainder += 1_000_000; seconds -= 1 }
+        return LogTime(epochSeconds: seconds, milliseconds: Int32(remainder / 1000))
     }
 
     /// Formats the record's time, reusing the last text while the second is the same.

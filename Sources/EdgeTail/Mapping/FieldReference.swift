@@ -8,6 +8,8 @@ public enum FieldReference: Sendable, Hashable {
     case cookie([UInt8])
     /// A variable of the log format (`var.upstream_addr`, `var.http_x_forwarded_for`).
     case variable([UInt8])
+    /// A field of the journal entry the line came from (`journal._HOSTNAME`).
+    case journal([UInt8])
 
     /// The plain field names, for error messages and documentation.
     public static let plainNames: [String: FieldReference] = [
@@ -21,7 +23,7 @@ public enum FieldReference: Sendable, Hashable {
         public var name: String
         public var description: String {
             let names = FieldReference.plainNames.keys.sorted().joined(separator: ", ")
-            return "unknown field '\(name)'; expected one of: \(names), query.NAME, cookie.NAME, extra.N, var.NAME"
+            return "unknown field '\(name)'; expected one of: \(names), query.NAME, cookie.NAME, extra.N, var.NAME, journal.FIELD"
         }
     }
 
@@ -34,6 +36,8 @@ public enum FieldReference: Sendable, Hashable {
             self = .cookie(Array(name.utf8.dropFirst(7)))
         } else if name.hasPrefix("var."), name.count > 4 {
             self = .variable(Array(name.utf8.dropFirst(4)))
+        } else if name.hasPrefix("journal."), name.count > 8 {
+            self = .journal(Array(name.utf8.dropFirst(8)))
         } else if name.hasPrefix("extra."), let position = Int(name.dropFirst(6)), position >= 1 {
             self = .extra(position)
         } else {
@@ -75,6 +79,9 @@ public struct FieldExtractor: Sendable {
             let header = record.cookieHeader.isEmpty ? range(of: cookieField, buffer, record) : record.cookieHeader
             guard let cookies = header, let value = Self.cookie(buffer, cookies, named: name) else { return false }
             return appendRaw(buffer, value, to: &out)
+        case .journal:
+            guard let value = range(of: field, buffer, record) else { return false }
+            return appendRaw(buffer, value, to: &out)
         default:
             guard let range = range(of: field, buffer, record) else { return false }
             return appendUnescaped(buffer, range, to: &out)
@@ -102,6 +109,9 @@ public struct FieldExtractor: Sendable {
         case .variable(let name):
             guard let value = Self.named(record, name) else { return nil }
             range = value
+        case .journal(let name):
+            guard let found = record.sourceFields.first(where: { buffer.bytes($0.name, equal: name) }) else { return nil }
+            range = found.value
         case .status, .bytesSent, .queryParameter, .cookie:
             return nil
         }

@@ -30,6 +30,8 @@ public struct AccessLogRecord: Sendable {
         public var name: [UInt8]
         public var range: ByteRange
     }
+    /// The line's fields from its source (journal fields), set by the mapper, not the parser.
+    public var sourceFields: ArraySlice<LineBatch.Field> = []
 
     public init() {
         extras.reserveCapacity(4)

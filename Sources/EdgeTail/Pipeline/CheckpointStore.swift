@@ -2,6 +2,8 @@ import Foundation
 
 /// Stores how far each source of a pipeline is acknowledged, atomically
 /// (temporary file, fsync, rename), so a restart resumes exactly there.
+/// A file's position is a byte offset; the journal's is a cursor (`position` is then
+/// the `__REALTIME_TIMESTAMP` of that entry, in microseconds, for people to see).
 public struct CheckpointStore: Sendable {
     public struct Entry: Codable, Sendable, Equatable {
         public var sourceID: String
@@ -9,19 +11,22 @@ public struct CheckpointStore: Sendable {
         public var position: UInt64
         /// Hash of the bytes just before `position` (hex), to detect a file rewritten in place.
         public var marker: String?
+        /// The journal cursor of the last acknowledged entry.
+        public var cursor: String?
         /// Last time the source was seen or advanced; entries older than the grace period are forgotten.
         public var updated: Date
 
-        public init(sourceID: String, path: String, position: UInt64, marker: String? = nil, updated: Date) {
+        public init(sourceID: String, path: String, position: UInt64, marker: String? = nil, cursor: String? = nil, updated: Date) {
             self.sourceID = sourceID
             self.path = path
             self.position = position
             self.marker = marker
+            self.cursor = cursor
             self.updated = updated
         }
 
         enum CodingKeys: String, CodingKey {
-            case sourceID = "source_id", path, position, marker, updated
+            case sourceID = "source_id", path, position, marker, cursor, updated
         }
     }
 

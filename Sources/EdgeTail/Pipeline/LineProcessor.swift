@@ -45,7 +45,8 @@ public struct LineProcessor {
                     outcome = .failed(LineParseError.overlong(bytes: length, limit: plan.source.maxLineBytes).description)
                 } else {
                     let start = writer.bytes.count
-                    let mapped = mapper.map(buffer, line: line.range, offset: line.offset, eventID: eventID, into: &writer)
+                    let mapped = mapper.map(buffer, line: line.range, offset: line.offset, eventID: eventID,
+                                            fields: batch.fields[line.fields], sourceTime: line.sourceTime, into: &writer)
                     outcome = mapped.outcome
                     namespace = mapped.identityNamespace
                     if outcome == .pageView || outcome == .linkClick {

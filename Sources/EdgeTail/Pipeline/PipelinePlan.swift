@@ -76,7 +76,7 @@ public struct PipelinePlan: Sendable {
         sendIP = configuration.privacy.ip == .send
         siteSection = configuration.site.siteSection.map { Array($0.utf8) }
 
-        if configuration.source.include.isEmpty { fail("source.include", "expected at least one path or glob") }
+        if configuration.source.type == .file && configuration.source.include.isEmpty { fail("source.include", "expected at least one path or glob") }
         if let base = configuration.site.baseURL {
             var trimmed = base
             while trimmed.hasSuffix("/") { trimmed.removeLast() }

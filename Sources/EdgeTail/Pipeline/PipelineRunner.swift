@@ -40,14 +40,27 @@ public final class PipelineRunner: @unchecked Sendable {
         let stored = try checkpointStore.load()
         var known: [String: CheckpointStore.Entry] = [:]
         for entry in stored ?? [] { known[entry.sourceID] = entry }
-        let fileSource = FileSource(configuration: plan.source, checkpoints: stored, ledger: ledger,
-                                    statistics: fileStatistics, logger: logger)
-        let source: any LineSource = fileSource
+        let pollInterval = Duration.milliseconds(Int(plan.source.pollInterval * 1000))
+        let fileSource: FileSource?
+        let source: any LineSource
+        switch plan.source.type {
+        case .file:
+            let files = FileSource(configuration: plan.source, checkpoints: stored, ledger: ledger,
+                                   statistics: fileStatistics, logger: logger)
+            fileSource = files
+            source = files
+        case .journald:
+            let sourceID = JournalSource.sourceID(for: plan.source.journal)
+            fileSource = nil
+            source = try JournalSource(
+                configuration: plan.source, cursor: known[sourceID]?.cursor, firstStart: known[sourceID] == nil,
+                fieldNames: plan.journalFieldNames, followWait: mode == .follow ? pollInterval : nil,
+                ledger: ledger, logger: logger)
+        }
         let rejectedLog = try RejectedLineLog(dataDirectory: dataDirectory, pipeline: plan.name)
         var processor = LineProcessor(plan: plan)
         var lastCheckpoint = ContinuousClock.now
         var lastWrite = ContinuousClock.now
-        let pollInterval = Duration.milliseconds(Int(plan.source.pollInterval * 1000))
 
         while !stop.isStopped && !Task.isCancelled {
             let readStart = ContinuousClock.now
@@ -57,7 +70,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 let mapEnd = ContinuousClock.now
                 output.counts.readSeconds = (mapStart - readStart).seconds
                 output.counts.mapSeconds = (mapEnd - mapStart).seconds
-                let skipped = fileSource.takeSkippedLines()
+                let skipped = fileSource?.takeSkippedLines() ?? 0
                 if skipped > 0 {
                     // Left out by `on_overlong: skip`: still accounted for, as a configured drop.
                     var counts = PipelineCounts()
@@ -69,7 +82,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 try await rejectedLog.append(output.rejected, pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin)
                 let ledger = self.ledger
                 let acknowledgement = Acknowledgement(count: output.events.count) {
-                    ledger.acknowledge(sourceID: batch.sourceID, sequence: batch.sequence, endPosition: batch.endPosition)
+                    ledger.acknowledge(sourceID: batch.sourceID, sequence: batch.sequence, endPosition: batch.endPosition,
+                                       endCursor: batch.endCursor)
                 }
                 if !output.events.isEmpty {
                     try await sink.submit(EventBatch(pipeline: plan.name, bytes: output.bytes, events: output.events,
@@ -80,8 +94,10 @@ public final class PipelineRunner: @unchecked Sendable {
             } else if mode == .once {
                 break
             } else {
+                // A journal source has already waited for new entries itself (sd_journal_wait).
                 await source.waitForData(upTo: pollInterval)
             }
+            // A journal source has waited for new entries itself (sd_journal_wait).
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
                 saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: false)
                 lastCheckpoint = .now
@@ -96,20 +112,23 @@ public final class PipelineRunner: @unchecked Sendable {
     /// the others are forgotten after the grace period. The file is rewritten only
     /// when a position moved or an entry came or went (an idle pipeline with
     /// thousands of files costs nothing), else at most every `refreshInterval`.
-    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: FileSource,
+    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: FileSource?,
                                  lastWrite: inout ContinuousClock.Instant, force: Bool) {
         let now = Date()
-        let active = source.activeSourceIDs
+        let active = source?.activeSourceIDs ?? []
+        let cursors = ledger.committedCursors()
         var changed = force
         for (sourceID, committed) in ledger.committedPositions() {
-            let marker = source.marker(sourceID: sourceID, position: committed.position).map(PositionMarker.text)
+            let marker = source?.marker(sourceID: sourceID, position: committed.position).map(PositionMarker.text)
+            let cursor = cursors[sourceID] ?? known[sourceID]?.cursor
             if var entry = known[sourceID] {
-                if entry.position != committed.position || entry.path != committed.origin {
+                if entry.position != committed.position || entry.path != committed.origin || entry.cursor != cursor {
                     changed = true
                 }
-                if entry.position != committed.position {
+                if entry.position != committed.position || entry.cursor != cursor {
                     entry.position = committed.position
                     entry.marker = marker
+                    entry.cursor = cursor
                     entry.updated = now
                 }
                 if entry.path != committed.origin { entry.path = committed.origin }
@@ -118,7 +137,7 @@ public final class PipelineRunner: @unchecked Sendable {
             } else {
                 changed = true
                 known[sourceID] = CheckpointStore.Entry(sourceID: sourceID, path: committed.origin, position: committed.position,
-                                                        marker: marker, updated: now)
+                                                        marker: marker, cursor: cursor, updated: now)
             }
         }
         let before = known.count
