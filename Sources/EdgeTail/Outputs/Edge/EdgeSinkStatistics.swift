@@ -10,6 +10,8 @@ public struct EdgeSinkCounts: Sendable, Codable, Equatable {
     public var byNamespace: [String: [String: Int]] = [:]
     public var tokensMinted = 0
     public var fatalError: String?
+    /// The sink's buffer: memory and disk, drops, recoveries.
+    public var buffer = BufferCounts()
 
     public init() {}
 }
