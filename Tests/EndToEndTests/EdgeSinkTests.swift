@@ -31,7 +31,7 @@ import LocalEdge
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 3000, visitors: 97), plan: try EdgeHarness.plan(), counter: counter)
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL),
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL),
                             dataDirectory: setup.directory.path, logger: quietLogger)
         try await send(batches, to: sink)
         try await waitUntil("all 3000 events are acknowledged") { counter.value == 3000 }
@@ -59,7 +59,7 @@ import LocalEdge
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 1, visitors: 1), plan: try EdgeHarness.plan(), counter: counter)
         // Backoff alone would retry within milliseconds; only Retry-After makes it wait.
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.retryBase = 0.001; $0.retryCap = 0.002; $0.linger = 0
         }, dataDirectory: setup.directory.path, logger: quietLogger)
         let start = ContinuousClock.now
@@ -78,7 +78,7 @@ import LocalEdge
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 2000, visitors: 50), plan: try EdgeHarness.plan(), counter: counter)
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.timeout = 0.5; $0.maxEvents = 50
         }, dataDirectory: setup.directory.path, logger: quietLogger)
         try await send(batches, to: sink)
@@ -111,7 +111,7 @@ import LocalEdge
         }
         batch.events[17].range = ByteRange(victim.start, victim.start + json.utf8.count)
         batch.bytes = bytes
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) { $0.lanes = 1 },
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) { $0.lanes = 1 },
                             dataDirectory: setup.directory.path, logger: quietLogger)
         try await sink.submit(batch)
         try await waitUntil("all 50 events are settled") { counter.value == 50 }
@@ -135,7 +135,7 @@ import LocalEdge
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 20, visitors: 5), plan: try EdgeHarness.plan(), counter: counter)
         let base = await setup.server.baseURL
         // A datastream typo: every request is refused, every event dead-lettered.
-        let wrong = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) { $0.datastreamID = "wrong-datastream" },
+        let wrong = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) { $0.datastreamID = "wrong-datastream" },
                              dataDirectory: setup.directory.path, logger: quietLogger)
         try await send(batches, to: wrong)
         try await waitUntil("all 20 events are settled") { counter.value == 20 }
@@ -164,7 +164,7 @@ import LocalEdge
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 400, visitors: 7, padding: 600), plan: try EdgeHarness.plan(), counter: counter)
         // Packing 200 KB requests: the stand-in answers 413 and the sink splits them.
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.maxBytes = 200_000; $0.maxEvents = 1000; $0.lanes = 1; $0.linger = 0.2
         }, dataDirectory: setup.directory.path, logger: quietLogger)
         try await send(batches, to: sink)
@@ -190,7 +190,7 @@ import LocalEdge
         let base = await setup.server.baseURL
         let auth = EdgeAuthConfiguration.ims(clientID: "client-1", clientSecret: .value(secret), orgID: "ORG@AdobeOrg",
                                              scopes: ["openid", "AdobeID"], tokenURL: base + "/ims/token/v3")
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) { $0.auth = auth },
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) { $0.auth = auth },
                             dataDirectory: setup.directory.path, logger: logs.logger())
         try await sink.submit(all[0])
         try await waitUntil("the first 100 events are stored") { counter.value == 100 }
@@ -206,7 +206,7 @@ import LocalEdge
         #expect(await sink.tokensMinted() >= 2)
 
         // A wrong secret: IMS refuses, the error says so without the secret.
-        let wrong = EdgeSink(name: "edge2", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
+        let wrong = try EdgeSink(name: "edge2", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
             $0.auth = .ims(clientID: "client-1", clientSecret: .value(secret + "-wrong"), orgID: "ORG@AdobeOrg", scopes: [], tokenURL: base + "/ims/token/v3")
             $0.retryCap = 0.05
         }, dataDirectory: setup.directory.path, logger: logs.logger())
@@ -226,7 +226,7 @@ import LocalEdge
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 10, visitors: 3), plan: try EdgeHarness.plan(), counter: counter)
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.auth = .token(token: .value("wrong"), apiKey: .value("key"), orgID: "ORG@AdobeOrg")
         }, dataDirectory: setup.directory.path, logger: quietLogger)
         try await send(batches, to: sink)
@@ -238,7 +238,7 @@ import LocalEdge
         await setup.server.stop()
     }
 
-    @Test func outageKeepsMemoryBoundedAndDeliversEverythingAfterwards() async throws {
+    @Test func memoryOnlyBufferHoldsTheSourcesDuringAnOutageAndDeliversEverythingAfterwards() async throws {
         let first = try await startStandIn()
         defer { try? FileManager.default.removeItem(at: first.directory) }
         let port = try #require(Int(await first.server.baseURL.split(separator: ":").last ?? ""))
@@ -246,8 +246,8 @@ import LocalEdge
         await first.server.stop()
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 3000, visitors: 40), plan: try EdgeHarness.plan(), counter: counter, linesPerBatch: 100)
-        let sink = EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
-            $0.memoryBytes = 1 << 16; $0.retryCap = 0.2
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
+            $0.buffer = BufferConfiguration(memoryBytes: 1 << 16, diskBytes: 0); $0.retryCap = 0.2
         }, dataDirectory: first.directory.path, logger: quietLogger)
         let submitted = AcknowledgementCounter()
         let producer = Task {

@@ -24,8 +24,10 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
     public var maxRetries: Int
     /// Request units (8 KB of body each, rounded up) per second; nil = unlimited.
     public var maxRequestUnitsPerSecond: Double?
-    /// Memory held by events waiting to be sent, across lanes; beyond it sources wait.
-    public var memoryBytes: Int
+    /// Where events wait: memory first, then disk segments (`buffer:`).
+    public var buffer: BufferConfiguration
+    /// Seconds spent sending at shutdown before the rest is written to disk.
+    public var shutdownTimeout: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type, endpoint
@@ -38,7 +40,8 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         case retryCap = "retry_cap"
         case maxRetries = "max_retries"
         case maxRequestUnitsPerSecond = "max_request_units_per_second"
-        case memoryBytes = "memory_bytes"
+        case buffer
+        case shutdownTimeout = "shutdown_timeout"
     }
 
     public init(endpoint: String, datastreamID: String, auth: EdgeAuthConfiguration = .none) {
@@ -55,7 +58,8 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         retryCap = 30
         maxRetries = 0
         maxRequestUnitsPerSecond = nil
-        memoryBytes = 16 << 20
+        buffer = BufferConfiguration()
+        shutdownTimeout = 30
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,7 +68,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint) ?? "https://server.adobedc.net"
         datastreamID = try container.decode(String.self, forKey: .datastreamID)
         silent = try container.decodeIfPresent(Bool.self, forKey: .silent) ?? true
-        timeout = try container.decodeIfPresent(Double.self, forKey: .timeout) ?? 10
+        timeout = try container.decodeIfPresent(Seconds.self, forKey: .timeout)?.value ?? 10
         auth = try container.decodeIfPresent(EdgeAuthConfiguration.self, forKey: .auth) ?? .none
         maxBytes = try container.decodeIfPresent(Int.self, forKey: .maxBytes) ?? 60_000
         maxEvents = try container.decodeIfPresent(Int.self, forKey: .maxEvents) ?? 500
@@ -74,7 +78,8 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         retryCap = try container.decodeIfPresent(Double.self, forKey: .retryCap) ?? 30
         maxRetries = try container.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 0
         maxRequestUnitsPerSecond = try container.decodeIfPresent(Double.self, forKey: .maxRequestUnitsPerSecond)
-        memoryBytes = try container.decodeIfPresent(Int.self, forKey: .memoryBytes) ?? 16 << 20
+        buffer = try container.decodeIfPresent(BufferConfiguration.self, forKey: .buffer) ?? BufferConfiguration()
+        shutdownTimeout = try container.decodeIfPresent(Seconds.self, forKey: .shutdownTimeout)?.value ?? 30
 
         func require(_ condition: Bool, _ key: CodingKeys, _ expected: String) throws {
             if !condition { throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "expected \(expected)") }
@@ -89,7 +94,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         try require(retryBase > 0 && retryCap >= retryBase, .retryCap, "retry_base > 0 and retry_cap >= retry_base")
         try require(maxRetries >= 0, .maxRetries, "0 (for ever) or more")
         try require((maxRequestUnitsPerSecond ?? 1) > 0, .maxRequestUnitsPerSecond, "a positive number")
-        try require(memoryBytes >= 1 << 16, .memoryBytes, "at least 65536 bytes")
+        try require(shutdownTimeout >= 0, .shutdownTimeout, "0 or more seconds")
     }
 }
 

@@ -4,4 +4,11 @@ public protocol EventSink: Sendable {
     func submit(_ batch: EventBatch) async throws
     /// Delivers or persists what is pending; called at shutdown.
     func drain() async throws
+    /// Shutdown has begun: a `submit` waiting for room returns without taking its
+    /// events (they stay unacknowledged and are read again on the next start).
+    func stopWaiting()
+}
+
+extension EventSink {
+    public func stopWaiting() {}
 }

@@ -17,7 +17,7 @@ public final class EdgeTailRuntime: Sendable {
             case .console: sinks[name] = FileSink(console: ())
             case .edge:
                 guard let edge = sink.edge else { continue }
-                sinks[name] = EdgeSink(name: name, configuration: edge, dataDirectory: configuration.dataDirectory, logger: logger)
+                sinks[name] = try EdgeSink(name: name, configuration: edge, dataDirectory: configuration.dataDirectory, logger: logger)
             }
         }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)

@@ -57,6 +57,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 fieldNames: plan.journalFieldNames, followWait: mode == .follow ? pollInterval : nil,
                 ledger: ledger, logger: logger)
         }
+        let sink = self.sink
+        stop.whenStopped { sink.stopWaiting() }
         let rejectedLog = try RejectedLineLog(dataDirectory: dataDirectory, pipeline: plan.name)
         var processor = LineProcessor(plan: plan)
         var lastCheckpoint = ContinuousClock.now

@@ -75,7 +75,7 @@ public enum DeadLetterReplay {
                 identityHash: FastHash.hash(Array((entry.identityID ?? "").utf8))))
         }
         let settled = Mutex(false)
-        let sink = EdgeSink(name: name, configuration: configuration, dataDirectory: dataDirectory, logger: logger)
+        let sink = try EdgeSink(name: name, configuration: configuration, dataDirectory: dataDirectory, logger: logger, diskBuffer: false)
         try await sink.submit(EventBatch(pipeline: "replay", bytes: bytes, events: events,
                                          acknowledgement: Acknowledgement(count: events.count) { settled.withLock { $0 = true } }))
         while !settled.withLock({ $0 }) && sink.statistics.snapshot.fatalError == nil {

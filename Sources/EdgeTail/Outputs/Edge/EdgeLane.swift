@@ -2,13 +2,12 @@
 /// packed into requests one at a time, so one visitor's events are sent in order
 /// and never in two requests at once.
 ///
-/// The lane holds at most `capacity` bytes of events (queued or in flight);
-/// `enqueue` waits beyond that, which is how back-pressure reaches the sources.
+/// How much a lane holds is decided by the sink's `EventBuffer`, which hands events
+/// on only while its memory budget allows.
 actor EdgeLane {
     let maxBodyBytes: Int
     let maxEvents: Int
     let linger: Duration
-    let capacity: Int
 
     private var queue: [PendingEvent] = []
     private var head = 0
@@ -16,26 +15,23 @@ actor EdgeLane {
     /// Bytes of events queued or being sent.
     private(set) var heldBytes = 0
     private var closed = false
-    private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The request being sent, until it is finished.
+    private var inFlight: [PendingEvent] = []
     private var workWaiter: CheckedContinuation<Void, Never>?
 
     /// Bytes of a request besides its events: `{"events":[` and `]}`.
     static let envelopeBytes = 13
 
-    init(maxBodyBytes: Int, maxEvents: Int, linger: Duration, capacity: Int) {
+    init(maxBodyBytes: Int, maxEvents: Int, linger: Duration) {
         self.maxBodyBytes = maxBodyBytes
         self.maxEvents = maxEvents
         self.linger = linger
-        self.capacity = capacity
     }
 
     var queuedCount: Int { queue.count - head }
 
-    func enqueue(_ events: [PendingEvent]) async {
+    func enqueue(_ events: [PendingEvent]) {
         let size = events.totalSize
-        while heldBytes > 0 && heldBytes + size > capacity && !closed {
-            await withCheckedContinuation { spaceWaiters.append($0) }
-        }
         if queuedCount == 0 { oldestArrival = .now }
         queue.append(contentsOf: events)
         heldBytes += size
@@ -58,20 +54,30 @@ actor EdgeLane {
         }
     }
 
-    /// Frees room once a request's events are acknowledged or dead-lettered.
-    func release(bytes: Int) {
-        heldBytes -= bytes
-        let waiters = spaceWaiters
-        spaceWaiters.removeAll()
-        for waiter in waiters { waiter.resume() }
+    /// The request's events are delivered or dead-lettered.
+    func finished(_ events: [PendingEvent]) {
+        heldBytes -= events.totalSize
+        inFlight = []
     }
 
     func close() {
         closed = true
         wakeWorker()
-        let waiters = spaceWaiters
-        spaceWaiters.removeAll()
-        for waiter in waiters { waiter.resume() }
+    }
+
+    /// What was not finished (the request in flight, then the queue), at shutdown.
+    func unfinished() -> [PendingEvent] {
+        let rest = inFlight + queue[head...]
+        inFlight = []
+        queue = []
+        head = 0
+        return rest
+    }
+
+    /// When the oldest event held here entered the buffer.
+    var oldestEnteredAt: Double? {
+        let first = inFlight.first ?? (head < queue.count ? queue[head] : nil)
+        return first?.enteredAt
     }
 
     private var hasFullBatch: Bool {
@@ -99,6 +105,7 @@ actor EdgeLane {
             if bytes > maxBodyBytes { break }
         }
         let batch = Array(queue[head..<end])
+        inFlight = batch
         head = end
         if head > 4096 && head * 2 > queue.count {
             queue.removeFirst(head)

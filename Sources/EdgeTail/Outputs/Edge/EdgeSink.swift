@@ -25,6 +25,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     let credentials: EdgeCredentials
     let limiter: RequestUnitLimiter?
     let lanes: [EdgeLane]
+    let buffer: EventBuffer
     let collectURL: String
     private let workers = Mutex<[Task<Void, Never>]>([])
     private let stopped = Mutex(false)
@@ -35,7 +36,16 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         public var description: String { "edge sink stopped: \(reason)" }
     }
 
-    public init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger) {
+    /// Where a sink's buffer segments live.
+    public static func bufferDirectory(dataDirectory: String, sink: String) -> String {
+        let safe = String(sink.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        return ((dataDirectory as NSString).appendingPathComponent("buffer") as NSString).appendingPathComponent(safe)
+    }
+
+    /// - Parameter diskBuffer: false for a sink that must not touch the buffer on
+    ///   disk (a dead-letter replay beside a running daemon).
+    public init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger,
+                diskBuffer: Bool = true) throws {
         self.name = name
         self.configuration = configuration
         var logger = logger
@@ -52,43 +62,58 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         collectURL = endpoint + "/ee/v2/collect?dataStreamId=" + EdgeCredentials.formEncode(configuration.datastreamID)
             + (configuration.silent ? "&silent=true" : "")
-        let perLane = max(configuration.memoryBytes / configuration.lanes, 8 << 10)
         lanes = (0..<configuration.lanes).map { _ in
             EdgeLane(maxBodyBytes: configuration.maxBytes, maxEvents: configuration.maxEvents,
-                     linger: .milliseconds(Int(configuration.linger * 1000)), capacity: perLane)
+                     linger: .milliseconds(Int(configuration.linger * 1000)))
         }
+        var bufferConfiguration = configuration.buffer
+        if !diskBuffer { bufferConfiguration.diskBytes = 0 }
+        buffer = try EventBuffer(configuration: bufferConfiguration,
+                                 directory: Self.bufferDirectory(dataDirectory: dataDirectory, sink: name),
+                                 lanes: lanes, statistics: statistics, logger: self.logger)
         let tasks = lanes.enumerated().map { index, lane in
             Task { [self] in
                 while !Task.isCancelled, let batch = await lane.nextBatch() {
                     await deliver(batch, lane: index)
-                    await lane.release(bytes: batch.totalSize)
+                    if Task.isCancelled || stopped.withLock({ $0 }) { break }
+                    await lane.finished(batch)
+                    await self.buffer.released(batch)
                 }
                 finishedWorkers.withLock { $0 += 1 }
             }
         }
         workers.withLock { $0 = tasks }
+        let eventBuffer = buffer
+        Task { await eventBuffer.start() }
     }
 
     public func submit(_ batch: EventBatch) async throws {
         if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
-        var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
-        for event in batch.events {
-            byLane[Int(event.identityHash % UInt64(lanes.count))].append(PendingEvent(
-                bytes: batch.bytes, range: event.range, acknowledgement: batch.acknowledgement,
-                namespace: event.identityNamespace, identityHash: event.identityHash))
+        let now = Date().timeIntervalSince1970
+        let events = batch.events.map { event in
+            var pending = PendingEvent(bytes: batch.bytes, range: event.range, acknowledgement: batch.acknowledgement,
+                                       namespace: event.identityNamespace, identityHash: event.identityHash)
+            pending.enteredAt = now
+            return pending
         }
-        for (index, events) in byLane.enumerated() where !events.isEmpty {
-            await lanes[index].enqueue(events)
-        }
+        await buffer.submit(events)
+        if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
     }
 
-    /// Sends what is queued, waiting at most `timeout`; what is still unsent then
-    /// stays unacknowledged, so its lines are read again on the next start.
+    public func stopWaiting() {
+        let buffer = self.buffer
+        Task { await buffer.stopAccepting() }
+    }
+
+    /// Sends what is queued for up to `shutdown_timeout`, then writes what is still
+    /// unsent to the disk buffer (acknowledging it, so checkpoints may advance);
+    /// without a disk buffer it stays unacknowledged and is read again next start.
     public func drain() async throws {
-        try await drain(timeout: .seconds(30))
+        try await drain(timeout: .milliseconds(Int(configuration.shutdownTimeout * 1000)))
     }
 
     public func drain(timeout: Duration) async throws {
+        await buffer.stopReading()
         for lane in lanes { await lane.close() }
         let tasks = workers.withLock { $0 }
         let deadline = ContinuousClock.now + timeout
@@ -99,8 +124,14 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
             stopped.withLock { $0 = true }
             for task in tasks { task.cancel() }
             for task in tasks { await task.value }
-            logger.warning("shutdown timeout reached with events unsent; they will be read again on the next start")
+            var unfinished: [PendingEvent] = []
+            for lane in lanes { unfinished += await lane.unfinished() }
+            let persisted = await buffer.persistUndelivered(unfinished)
+            logger.warning("shutdown timeout reached with events unsent", metadata: [
+                "unsent": "\(unfinished.count)", "writtenToDisk": "\(persisted)",
+                "readAgainNextStart": "\(unfinished.filter { !$0.fromDisk }.count - persisted)"])
         }
+        await buffer.close()
         try? await client.shutdown()
         if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
     }
@@ -261,6 +292,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         statistics.update { if $0.fatalError == nil { $0.fatalError = reason } }
         logger.critical("edge sink stopped", metadata: ["reason": "\(reason)"])
         stopped.withLock { $0 = true }
+        await buffer.stopAccepting()
     }
 
     /// Tokens minted so far (IMS), for the summary.

@@ -6,6 +6,11 @@ struct PendingEvent: Sendable {
     let acknowledgement: Acknowledgement
     let namespace: String
     let identityHash: UInt64
+    /// When the event entered the buffer (seconds since 1970), for its age.
+    var enteredAt: Double = 0
+    /// True when the event came from a disk segment: it is durable already, and its
+    /// acknowledgement releases the segment rather than a source position.
+    var fromDisk = false
 
     var size: Int { range.count }
 

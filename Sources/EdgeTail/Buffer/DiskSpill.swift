@@ -1,0 +1,272 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+
+/// The disk tier of a sink's buffer: numbered segment files in `data_dir/buffer/SINK/`,
+/// written at the newest and read from the oldest, so order is kept across restarts.
+/// A segment is deleted once every one of its records is delivered or dead-lettered.
+///
+/// Not thread-safe: it belongs to one `EventBuffer` actor.
+final class DiskSpill {
+    final class Segment {
+        let id: UInt64
+        let path: String
+        var size: Int
+        var records: Int
+        /// Records handed to the lanes so far, and those of them acknowledged.
+        var readRecords = 0
+        var acknowledged = 0
+        var sealed: Bool
+        var firstWrittenAt: Double?
+
+        init(id: UInt64, path: String, size: Int, records: Int, sealed: Bool, firstWrittenAt: Double?) {
+            self.id = id
+            self.path = path
+            self.size = size
+            self.records = records
+            self.sealed = sealed
+            self.firstWrittenAt = firstWrittenAt
+        }
+
+        var finished: Bool { sealed && readRecords == records && acknowledged >= records }
+    }
+
+    /// What start-up found and did.
+    struct Recovery {
+        var segments = 0
+        var records = 0
+        var tornRecords = 0
+        var corruptSegments: [String] = []
+    }
+
+    let directory: String
+    let corruptDirectory: String
+    let segmentBytes: Int
+    private(set) var segments: [Segment] = []
+    private var writer: SegmentWriter?
+    private var reader: SegmentReader?
+    private var readerSegmentID: UInt64?
+    /// Held for the life of the buffer: two processes must never share one.
+    private let lockDescriptor: Int32
+    let logger: Logger
+
+    /// Segments are numbered from here up; a shutdown may write below the first.
+    static let firstID: UInt64 = 1 << 32
+
+    init(directory: String, segmentBytes: Int, logger: Logger) throws {
+        self.directory = directory
+        corruptDirectory = directory + "/corrupt"
+        self.segmentBytes = segmentBytes
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lockPath = directory + "/lock"
+        lockDescriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lockDescriptor >= 0 else { throw SegmentError(path: lockPath, operation: "create", code: errno) }
+        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(lockDescriptor)
+            throw BufferInUse(directory: directory)
+        }
+    }
+
+    deinit { close(lockDescriptor) }
+
+    /// Another process (or sink) already uses this buffer directory.
+    struct BufferInUse: Error, CustomStringConvertible {
+        var directory: String
+        var description: String {
+            "the buffer \(directory) is in use by another edgetail process; give each process its own data_dir"
+        }
+    }
+
+    static func fileName(_ id: UInt64) -> String {
+        let digits = String(id)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".seg"
+    }
+
+    /// Segment files of a buffer directory, oldest first.
+    static func segmentFiles(in directory: String) -> [(id: UInt64, path: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name -> (UInt64, String)? in
+            guard name.hasSuffix(".seg"), let id = UInt64(name.dropLast(4)) else { return nil }
+            return (id, directory + "/" + name)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Finds the segments a previous run left, cuts torn tails, and moves damaged
+    /// segments aside (keeping their valid records in place of the original).
+    func recover() throws -> Recovery {
+        var recovery = Recovery()
+        for (id, path) in Self.segmentFiles(in: directory) {
+            var scan = try SegmentScan.scan(path: path)
+            switch scan.problem {
+            case .none:
+                break
+            case .tornTail:
+                recovery.tornRecords += 1
+                logger.warning("buffer segment ends in a torn record (a crash during a write); cut back to its last whole record",
+                               metadata: ["segment": "\(path)", "validBytes": "\(scan.validBytes)", "fileBytes": "\(scan.fileBytes)"])
+                guard truncate(path, off_t(scan.validBytes)) == 0 else { throw SegmentError(path: path, operation: "truncate", code: errno) }
+            case .corrupt(let reason):
+                try FileManager.default.createDirectory(atPath: corruptDirectory, withIntermediateDirectories: true)
+                let aside = corruptDirectory + "/" + Self.fileName(id) + ".\(Int(Date().timeIntervalSince1970))"
+                try FileManager.default.moveItem(atPath: path, toPath: aside)
+                recovery.corruptSegments.append(aside)
+                logger.error("buffer segment is damaged; moved aside, its \(scan.records) whole records before the damage are kept",
+                             metadata: ["segment": "\(path)", "movedTo": "\(aside)", "reason": "\(reason)"])
+                if scan.records > 0 {
+                    try copyPrefix(of: aside, bytes: scan.validBytes, to: path)
+                } else {
+                    continue
+                }
+            }
+            scan.fileBytes = scan.validBytes
+            if scan.records == 0 {
+                unlink(path)
+                continue
+            }
+            segments.append(Segment(id: id, path: path, size: scan.validBytes, records: scan.records, sealed: true,
+                                    firstWrittenAt: scan.firstWrittenAt))
+            recovery.segments += 1
+            recovery.records += scan.records
+        }
+        return recovery
+    }
+
+    private func copyPrefix(of source: String, bytes: Int, to destination: String) throws {
+        guard let input = FileHandle(forReadingAtPath: source) else { throw SegmentError(path: source, operation: "open", code: errno) }
+        defer { try? input.close() }
+        let data = try input.read(upToCount: bytes) ?? Data()
+        let writer = try SegmentWriter(path: destination)
+        try writer.append([UInt8](data))
+        try writer.sync()
+    }
+
+    var diskBytes: Int { segments.reduce(0) { $0 + $1.size } }
+    var unreadRecords: Int { segments.reduce(0) { $0 + $1.records - $1.readRecords } }
+    var pendingRecords: Int { segments.reduce(0) { $0 + $1.records - $1.acknowledged } }
+    var oldestWrittenAt: Double? { segments.first?.firstWrittenAt }
+    var hasUnsynced: Bool { writer?.unsynced ?? false }
+
+    /// Appends encoded records; a new segment is started when the current one is full.
+    func append(_ bytes: [UInt8], records: Int, writtenAt: Double) throws(SegmentError) {
+        if let writer, writer.size > 0, writer.size + bytes.count > segmentBytes {
+            try seal()
+        }
+        if writer == nil {
+            let id = (segments.last?.id).map { $0 + 1 } ?? Self.firstID
+            let path = directory + "/" + Self.fileName(id)
+            writer = try SegmentWriter(path: path)
+            segments.append(Segment(id: id, path: path, size: 0, records: 0, sealed: false, firstWrittenAt: nil))
+        }
+        guard let writer, let segment = segments.last else { return }
+        try writer.append(bytes)
+        segment.size = writer.size
+        segment.records += records
+        if segment.firstWrittenAt == nil { segment.firstWrittenAt = writtenAt }
+    }
+
+    /// Makes what was written durable.
+    func sync() throws(SegmentError) {
+        try writer?.sync()
+    }
+
+    /// Closes the segment being written, durably; the next append starts a new one.
+    func seal() throws(SegmentError) {
+        guard let writer else { return }
+        try writer.sync()
+        self.writer = nil
+        segments.last?.sealed = true
+        removeFinished()
+    }
+
+    /// Up to `maxBytes` of the oldest unread records (at least one when there is one),
+    /// and the segment they come from.
+    func read(maxBytes: Int) throws(SegmentError) -> (segment: UInt64, records: [BufferRecord])? {
+        guard let segment = segments.first(where: { $0.readRecords < $0.records }) else { return nil }
+        if readerSegmentID != segment.id || reader == nil {
+            let opened = try SegmentReader(path: segment.path)
+            // Skip what was handed out already (a reader reopened after a seal).
+            for _ in 0..<segment.readRecords {
+                guard case .record = try opened.next(end: segment.size) else { break }
+            }
+            reader = opened
+            readerSegmentID = segment.id
+        }
+        guard let reader else { return nil }
+        var records: [BufferRecord] = []
+        var bytes = 0
+        while segment.readRecords < segment.records, records.isEmpty || bytes < maxBytes {
+            switch try reader.next(end: segment.size) {
+            case .record(let record):
+                records.append(record)
+                bytes += record.json.count
+                segment.readRecords += 1
+            case .end:
+                // Written records not yet visible cannot happen: sizes follow writes.
+                segment.records = segment.readRecords
+            case .damaged(let offset, let reason):
+                logger.error("buffer segment damaged while running; its remaining records are skipped",
+                             metadata: ["segment": "\(segment.path)", "offset": "\(offset)", "reason": "\(reason)"])
+                segment.records = segment.readRecords
+            }
+        }
+        if segment.readRecords == segment.records && segment.sealed {
+            self.reader = nil
+            readerSegmentID = nil
+        }
+        return (segment.id, records)
+    }
+
+    /// Records of a segment delivered or dead-lettered; finished segments are deleted.
+    func acknowledge(segment id: UInt64, count: Int) {
+        guard let segment = segments.first(where: { $0.id == id }) else { return }
+        segment.acknowledged += count
+        removeFinished()
+    }
+
+    /// Deletes the oldest segment nothing was read from yet (for `drop_oldest`);
+    /// returns how many records it held.
+    func dropOldest() -> Int? {
+        guard let index = segments.firstIndex(where: { $0.readRecords == 0 && $0.sealed }) else { return nil }
+        let segment = segments.remove(at: index)
+        unlink(segment.path)
+        return segment.records
+    }
+
+    /// Writes records ahead of every segment (at shutdown, for events that were in
+    /// memory and are older than anything on disk), durably.
+    func prepend(_ bytes: [UInt8], records: Int, writtenAt: Double) throws(SegmentError) {
+        let id = (segments.first?.id ?? Self.firstID) - 1
+        let path = directory + "/" + Self.fileName(id)
+        let writer = try SegmentWriter(path: path)
+        try writer.append(bytes)
+        try writer.sync()
+        segments.insert(Segment(id: id, path: path, size: writer.size, records: records, sealed: true,
+                                firstWrittenAt: writtenAt), at: 0)
+        syncDirectory()
+    }
+
+    /// Makes new and removed segment names durable.
+    func syncDirectory() {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    private func removeFinished() {
+        while let segment = segments.first(where: \.finished) {
+            if readerSegmentID == segment.id {
+                reader = nil
+                readerSegmentID = nil
+            }
+            unlink(segment.path)
+            segments.removeAll { $0.id == segment.id }
+        }
+    }
+}

@@ -1,0 +1,352 @@
+import Foundation
+import Logging
+
+/// The buffer between a sink's `submit` and its lanes: events wait in memory up to
+/// `memory_bytes`; beyond that they are appended to disk segments, and a reader feeds
+/// the lanes from the oldest segment as memory frees. Once anything is on disk, new
+/// events go to disk too until the reader has caught up, so the order in which events
+/// were submitted is the order in which the lanes see them, across memory, disk and
+/// restarts.
+///
+/// An event is acknowledged to its source when delivered or dead-lettered (memory),
+/// or once its record is fsynced (disk). When neither tier has room, `when_full`
+/// decides: `block` holds `submit` (and so the sources) until room frees; a full
+/// disk (ENOSPC) is treated like `block` and retried each second.
+actor EventBuffer {
+    let configuration: BufferConfiguration
+    let lanes: [EdgeLane]
+    let statistics: EdgeSinkStatistics
+    let logger: Logger
+    private let disk: DiskSpill?
+
+    /// Bytes of event JSON handed to the lanes and not yet released.
+    private var memoryHeld = 0
+    private var memoryEvents = 0
+    /// Source acknowledgements waiting for the next fsync.
+    private var awaitingSync: [(Acknowledgement, Int)] = []
+    /// While the reader is handing records to the lanes, the disk is not caught up.
+    private var readerBusy = false
+    private var readerStopped = false
+    /// Shutdown or a stopped sink: `submit` no longer waits for room.
+    private var accepting = true
+    private var diskFullSince: ContinuousClock.Instant?
+    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    private var readerWaiter: CheckedContinuation<Void, Never>?
+    private var tasks: [Task<Void, Never>] = []
+    private var counts = BufferCounts()
+
+    init(configuration: BufferConfiguration, directory: String, lanes: [EdgeLane], statistics: EdgeSinkStatistics,
+         logger: Logger) throws {
+        self.configuration = configuration
+        self.lanes = lanes
+        self.statistics = statistics
+        self.logger = logger
+        if configuration.diskBytes > 0 {
+            let disk = try DiskSpill(directory: directory, segmentBytes: configuration.segmentBytes, logger: logger)
+            let recovery = try disk.recover()
+            if recovery.segments > 0 {
+                logger.info("buffer segments from the previous run are replayed first",
+                            metadata: ["segments": "\(recovery.segments)", "events": "\(recovery.records)"])
+            }
+            counts.tornRecords = recovery.tornRecords
+            counts.corruptSegments = recovery.corruptSegments.count
+            self.disk = disk
+        } else {
+            disk = nil
+        }
+    }
+
+    /// Starts the disk reader and the fsync timer.
+    func start() {
+        guard tasks.isEmpty else { return }
+        if disk != nil { tasks.append(Task { [weak self] in await self?.readLoop() }) }
+        let interval = Duration.milliseconds(max(Int(configuration.fsyncInterval * 1000), 50))
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.tick()
+                await self?.refreshOldestAge()
+            }
+        })
+        publish()
+    }
+
+    // MARK: Submitting
+
+    func submit(_ events: [PendingEvent]) async {
+        let size = events.totalSize
+        while true {
+            if diskCaughtUp && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
+                await handToLanes(events, size: size)
+                return
+            }
+            if let disk, diskWritable {
+                let recordBytes = events.reduce(0) { $0 + BufferRecord.encodedSize(namespaceBytes: $1.namespace.utf8.count, jsonBytes: $1.size) }
+                if disk.diskBytes + recordBytes <= configuration.diskBytes || disk.diskBytes == 0 {
+                    if spill(events, to: disk) { return }
+                } else if configuration.whenFull == .dropOldest, let dropped = disk.dropOldest() {
+                    counts.drops["drop_oldest", default: 0] += dropped
+                    logger.warning("buffer full: oldest segment dropped", metadata: ["events": "\(dropped)"])
+                    publish()
+                    continue
+                }
+            }
+            if !accepting { return }
+            if configuration.whenFull == .block || !diskWritable {
+                // A full disk holds the sources whatever `when_full` says: nothing is
+                // dropped for a condition that clears by itself.
+                if !counts.blocked {
+                    counts.blocked = true
+                    logger.warning("buffer full: sources wait until room frees", metadata: [
+                        "memoryBytes": "\(memoryHeld)", "diskBytes": "\(disk?.diskBytes ?? 0)"])
+                    publish()
+                }
+                await withCheckedContinuation { roomWaiters.append($0) }
+            } else {
+                // `drop_newest`, or `drop_oldest` with no segment left to drop.
+                counts.drops["drop_newest", default: 0] += events.count
+                for event in events { event.acknowledgement.acknowledge() }
+                publish()
+                return
+            }
+        }
+    }
+
+    /// False for a second after the disk reported itself full.
+    private var diskWritable: Bool {
+        guard let since = diskFullSince else { return true }
+        return ContinuousClock.now - since >= .seconds(1)
+    }
+
+    private var diskCaughtUp: Bool {
+        guard let disk else { return true }
+        return !readerBusy && disk.unreadRecords == 0
+    }
+
+    private func handToLanes(_ events: [PendingEvent], size: Int) async {
+        memoryHeld += size
+        memoryEvents += events.count
+        var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
+        for event in events { byLane[Int(event.identityHash % UInt64(lanes.count))].append(event) }
+        for (index, events) in byLane.enumerated() where !events.isEmpty {
+            await lanes[index].enqueue(events)
+        }
+    }
+
+    /// Writes events to the newest segment; false when the disk is full.
+    private func spill(_ events: [PendingEvent], to disk: DiskSpill) -> Bool {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.reduce(0) { $0 + $1.size + 64 })
+        let now = Date().timeIntervalSince1970
+        for event in events {
+            BufferRecord.append(writtenAt: event.enteredAt > 0 ? event.enteredAt : now, identityHash: event.identityHash,
+                                namespace: event.namespace, json: event.json, to: &bytes)
+        }
+        do {
+            try disk.append(bytes, records: events.count, writtenAt: now)
+            if configuration.fsyncInterval == 0 { try disk.sync() }
+        } catch {
+            diskFull(error)
+            return false
+        }
+        if diskFullSince != nil {
+            diskFullSince = nil
+            logger.info("buffer disk writable again")
+        }
+        counts.spilledEvents += events.count
+        counts.spilledBytes += bytes.count
+        if configuration.fsyncInterval == 0 {
+            for event in events { event.acknowledgement.acknowledge() }
+        } else {
+            for event in events { awaitingSync.append((event.acknowledgement, 1)) }
+        }
+        wakeReader()
+        publish()
+        return true
+    }
+
+    private func diskFull(_ error: SegmentError) {
+        if diskFullSince == nil {
+            logger.error("cannot write the buffer to disk; sources wait and the write is retried each second",
+                         metadata: ["error": "\(error)"])
+        }
+        diskFullSince = .now
+    }
+
+    // MARK: Releasing
+
+    /// A lane finished with events (delivered or dead-lettered): their memory is free.
+    func released(_ events: [PendingEvent]) {
+        memoryHeld -= events.totalSize
+        memoryEvents -= events.count
+        wakeSubmitters()
+        wakeReader()
+    }
+
+    /// Events from a segment are done: the segment may go.
+    func segmentAcknowledged(_ segment: UInt64, count: Int) {
+        disk?.acknowledge(segment: segment, count: count)
+        wakeSubmitters()
+        publish()
+    }
+
+    private func wakeSubmitters() {
+        let waiters = roomWaiters
+        roomWaiters.removeAll()
+        if !waiters.isEmpty && counts.blocked {
+            counts.blocked = false
+            logger.info("buffer has room again: sources resume")
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Reading the disk
+
+    private func readLoop() async {
+        guard let disk else { return }
+        while !Task.isCancelled && !readerStopped {
+            let room = configuration.memoryBytes - memoryHeld
+            guard memoryHeld == 0 || room >= 16 << 10 else {
+                await waitForReaderWork()
+                continue
+            }
+            let batch: (segment: UInt64, records: [BufferRecord])?
+            do {
+                batch = try disk.read(maxBytes: max(room, 1 << 10))
+            } catch {
+                logger.error("cannot read the buffer: \(error)")
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            guard let batch, !batch.records.isEmpty else {
+                // Caught up: close the segment being written so it can be deleted once
+                // delivered, and let new events use memory again.
+                if !disk.segments.isEmpty, disk.segments.last?.sealed == false {
+                    do { try disk.seal() } catch { diskFull(error) }
+                }
+                wakeSubmitters()
+                publish()
+                await waitForReaderWork()
+                continue
+            }
+            readerBusy = true
+            let segment = batch.segment
+            let acknowledgement = Acknowledgement(count: batch.records.count) { [weak self] in
+                Task { await self?.segmentAcknowledged(segment, count: batch.records.count) }
+            }
+            let events = batch.records.map { record in
+                var event = PendingEvent(bytes: record.json, range: ByteRange(0, record.json.count),
+                                         acknowledgement: acknowledgement, namespace: record.namespace,
+                                         identityHash: record.identityHash)
+                event.enteredAt = record.writtenAt
+                event.fromDisk = true
+                return event
+            }
+            await handToLanes(events, size: events.totalSize)
+            readerBusy = false
+            publish()
+        }
+    }
+
+    private func waitForReaderWork() async {
+        await withCheckedContinuation { continuation in
+            if let previous = readerWaiter { previous.resume() }
+            readerWaiter = continuation
+        }
+    }
+
+    private func wakeReader() {
+        readerWaiter?.resume()
+        readerWaiter = nil
+    }
+
+    /// Each fsync interval: make spilled records durable and acknowledge them; retry
+    /// a full disk; refresh the counts.
+    private func tick() {
+        if let disk, !awaitingSync.isEmpty || disk.hasUnsynced {
+            do {
+                try disk.sync()
+                let done = awaitingSync
+                awaitingSync.removeAll()
+                for (acknowledgement, count) in done { acknowledgement.acknowledge(count) }
+            } catch {
+                diskFull(error)
+            }
+        }
+        if diskFullSince != nil || counts.blocked { wakeSubmitters() }
+        publish()
+    }
+
+    // MARK: Shutdown
+
+    /// Frees every `submit` waiting for room, without taking its events.
+    func stopAccepting() {
+        accepting = false
+        wakeSubmitters()
+    }
+
+    /// Stops feeding the lanes from disk and makes everything written durable.
+    func stopReading() {
+        readerStopped = true
+        wakeReader()
+        tick()
+    }
+
+    /// After the shutdown timeout: events that were in memory and not delivered are
+    /// written ahead of the disk segments (they are older than anything there) and
+    /// acknowledged, so their sources may checkpoint past them. Events that came
+    /// from disk are still in their segments.
+    func persistUndelivered(_ events: [PendingEvent]) -> Int {
+        for task in tasks { task.cancel() }
+        let fromMemory = events.filter { !$0.fromDisk }
+        guard !fromMemory.isEmpty else { return 0 }
+        guard let disk else { return 0 }
+        var bytes: [UInt8] = []
+        let now = Date().timeIntervalSince1970
+        for event in fromMemory {
+            BufferRecord.append(writtenAt: event.enteredAt > 0 ? event.enteredAt : now, identityHash: event.identityHash,
+                                namespace: event.namespace, json: event.json, to: &bytes)
+        }
+        do {
+            try disk.seal()
+            try disk.prepend(bytes, records: fromMemory.count, writtenAt: now)
+        } catch {
+            logger.error("cannot write undelivered events to disk at shutdown; their lines are read again on the next start",
+                         metadata: ["error": "\(error)"])
+            return 0
+        }
+        for event in fromMemory { event.acknowledgement.acknowledge() }
+        return fromMemory.count
+    }
+
+    /// Final durability at shutdown.
+    func close() {
+        for task in tasks { task.cancel() }
+        tick()
+        do { try disk?.seal() } catch { logger.error("cannot close the buffer segment: \(error)") }
+        disk?.syncDirectory()
+        publish()
+    }
+
+    // MARK: Counts
+
+    private func publish() {
+        counts.memoryBytes = memoryHeld
+        counts.memoryEvents = memoryEvents
+        counts.diskBytes = disk?.diskBytes ?? 0
+        counts.diskEvents = disk?.pendingRecords ?? 0
+        counts.diskSegments = disk?.segments.count ?? 0
+        let snapshot = counts
+        statistics.update { $0.buffer = snapshot }
+    }
+
+    /// The age of the oldest waiting event, from the lanes and the disk.
+    func refreshOldestAge() async {
+        var oldest = disk?.oldestWrittenAt
+        for lane in lanes {
+            if let entered = await lane.oldestEnteredAt, entered > 0 { oldest = min(oldest ?? entered, entered) }
+        }
+        counts.oldestEventAgeSeconds = oldest.map { max(0, Date().timeIntervalSince1970 - $0) }
+        publish()
+    }
+}
