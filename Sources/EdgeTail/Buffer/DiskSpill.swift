@@ -51,7 +51,7 @@ final class DiskSpill {
     private var reader: SegmentReader?
     private var readerSegmentID: UInt64?
     /// Held for the life of the buffer: two processes must never share one.
-    private let lockDescriptor: Int32
+    private var lockDescriptor: Int32
     let logger: Logger
 
     /// Segments are numbered from here up; a shutdown may write below the first.
@@ -72,7 +72,14 @@ final class DiskSpill {
         }
     }
 
-    deinit { close(lockDescriptor) }
+    deinit { unlock() }
+
+    /// Lets another process use the buffer (after shutdown).
+    func unlock() {
+        guard lockDescriptor >= 0 else { return }
+        close(lockDescriptor)
+        lockDescriptor = -1
+    }
 
     /// Another process (or sink) already uses this buffer directory.
     struct BufferInUse: Error, CustomStringConvertible {

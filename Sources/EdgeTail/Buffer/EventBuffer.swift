@@ -325,6 +325,7 @@ actor EventBuffer {
         tick()
         do { try disk?.seal() } catch { logger.error("cannot close the buffer segment: \(error)") }
         disk?.syncDirectory()
+        disk?.unlock()
         publish()
     }
 

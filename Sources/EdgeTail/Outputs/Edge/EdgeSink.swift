@@ -51,12 +51,6 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "sink"] = "\(name)"
         self.logger = logger
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, configuration.lanes))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        credentials = EdgeCredentials(configuration: configuration.auth, client: client)
-        limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0) }
         deadLetters = DeadLetterStore(dataDirectory: dataDirectory, sink: name)
         var endpoint = configuration.endpoint
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
@@ -71,6 +65,13 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         buffer = try EventBuffer(configuration: bufferConfiguration,
                                  directory: Self.bufferDirectory(dataDirectory: dataDirectory, sink: name),
                                  lanes: lanes, statistics: statistics, logger: self.logger)
+        // The HTTP client comes last: nothing may throw once it exists.
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, configuration.lanes))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        credentials = EdgeCredentials(configuration: configuration.auth, client: client)
+        limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0) }
         let tasks = lanes.enumerated().map { index, lane in
             Task { [self] in
                 while !Task.isCancelled, let batch = await lane.nextBatch() {
