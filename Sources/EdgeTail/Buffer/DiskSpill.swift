@@ -246,15 +246,20 @@ final class DiskSpill {
 
     /// Writes records ahead of every segment (at shutdown, for events that were in
     /// memory and are older than anything on disk), durably.
-    func prepend(_ bytes: [UInt8], records: Int, writtenAt: Double) throws(SegmentError) {
+    /// - Parameter alreadyRead: the events are in the lanes already (parked during an
+    ///   outage): the reader skips them; only a restart replays them.
+    @discardableResult
+    func prepend(_ bytes: [UInt8], records: Int, writtenAt: Double, alreadyRead: Bool = false) throws(SegmentError) -> UInt64 {
         let id = (segments.first?.id ?? Self.firstID) - 1
         let path = directory + "/" + Self.fileName(id)
         let writer = try SegmentWriter(path: path)
         try writer.append(bytes)
         try writer.sync()
-        segments.insert(Segment(id: id, path: path, size: writer.size, records: records, sealed: true,
-                                firstWrittenAt: writtenAt), at: 0)
+        let segment = Segment(id: id, path: path, size: writer.size, records: records, sealed: true, firstWrittenAt: writtenAt)
+        if alreadyRead { segment.readRecords = records }
+        segments.insert(segment, at: 0)
         syncDirectory()
+        return id
     }
 
     /// Makes new and removed segment names durable.

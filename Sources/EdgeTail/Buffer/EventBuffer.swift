@@ -34,6 +34,12 @@ actor EventBuffer {
     private var readerWaiter: CheckedContinuation<Void, Never>?
     private var tasks: [Task<Void, Never>] = []
     private var counts = BufferCounts()
+    /// Events from sources get serial numbers, so they can be parked.
+    private var nextSerial: UInt64 = 1
+    /// The endpoint is failing: new events go to disk, and those waiting in memory
+    /// were parked there, so sources keep checkpointing through the outage.
+    private var outage = false
+    nonisolated let parked = ParkedEvents()
 
     init(configuration: BufferConfiguration, directory: String, lanes: [EdgeLane], statistics: EdgeSinkStatistics,
          logger: Logger) throws {
@@ -76,8 +82,13 @@ actor EventBuffer {
     func submit(_ events: [PendingEvent]) async {
         let size = events.totalSize
         while true {
-            if diskCaughtUp && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
-                await handToLanes(events, size: size)
+            if diskCaughtUp && (!outage || disk == nil) && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
+                var numbered = events
+                for index in numbered.indices {
+                    numbered[index].serial = nextSerial
+                    nextSerial += 1
+                }
+                await handToLanes(numbered, size: size)
                 return
             }
             if let disk, diskWritable {
@@ -277,6 +288,60 @@ actor EventBuffer {
         publish()
     }
 
+    // MARK: Outages
+
+    /// A request failed in a way that is retried. The first failure of an outage
+    /// parks the events waiting in memory on disk (their sources are acknowledged,
+    /// so checkpoints advance and a restart does not read them again) and sends
+    /// new events to disk until the endpoint accepts again.
+    func endpointFailing() async {
+        guard let disk, !outage else { return }
+        outage = true
+        logger.warning("endpoint failing: events go to the disk buffer until it accepts again")
+        await park(on: disk)
+    }
+
+    func endpointAccepting() {
+        guard outage else { return }
+        outage = false
+        logger.info("endpoint accepting again")
+        wakeReader()
+    }
+
+    private func park(on disk: DiskSpill) async {
+        var waiting: [PendingEvent] = []
+        for lane in lanes { waiting += await lane.waitingFromSources() }
+        waiting = waiting.filter { !parked.isParked($0.serial) }
+        guard !waiting.isEmpty else { return }
+        let serials = waiting.map(\.serial)
+        parked.propose(serials)
+        var bytes: [UInt8] = []
+        let now = Date().timeIntervalSince1970
+        for event in waiting {
+            BufferRecord.append(writtenAt: event.enteredAt > 0 ? event.enteredAt : now, identityHash: event.identityHash,
+                                namespace: event.namespace, json: event.json, to: &bytes)
+        }
+        let segment: UInt64
+        do {
+            segment = try disk.prepend(bytes, records: waiting.count, writtenAt: now, alreadyRead: true)
+        } catch {
+            parked.abandon(serials)
+            diskFull(error)
+            return
+        }
+        let count = waiting.count
+        let segmentAcknowledgement = Acknowledgement(count: count) { [weak self] in
+            Task { await self?.segmentAcknowledged(segment, count: count) }
+        }
+        let (sources, settledMeanwhile) = parked.commit(waiting, to: segmentAcknowledgement)
+        for source in sources { source.acknowledge() }
+        if settledMeanwhile > 0 { segmentAcknowledgement.acknowledge(settledMeanwhile) }
+        counts.spilledEvents += sources.count
+        counts.spilledBytes += bytes.count
+        logger.info("events waiting in memory parked on disk", metadata: ["events": "\(sources.count)"])
+        publish()
+    }
+
     // MARK: Shutdown
 
     /// Frees every `submit` waiting for room, without taking its events.
@@ -296,11 +361,12 @@ actor EventBuffer {
     /// written ahead of the disk segments (they are older than anything there) and
     /// acknowledged, so their sources may checkpoint past them. Events that came
     /// from disk are still in their segments.
-    func persistUndelivered(_ events: [PendingEvent]) -> Int {
+    /// Returns how many were written, and how many could not be (read again next start).
+    func persistUndelivered(_ events: [PendingEvent]) -> (written: Int, notWritten: Int) {
         for task in tasks { task.cancel() }
-        let fromMemory = events.filter { !$0.fromDisk }
-        guard !fromMemory.isEmpty else { return 0 }
-        guard let disk else { return 0 }
+        let fromMemory = events.filter { !$0.fromDisk && !parked.isParked($0.serial) }
+        guard !fromMemory.isEmpty else { return (0, 0) }
+        guard let disk else { return (0, fromMemory.count) }
         var bytes: [UInt8] = []
         let now = Date().timeIntervalSince1970
         for event in fromMemory {
@@ -313,10 +379,10 @@ actor EventBuffer {
         } catch {
             logger.error("cannot write undelivered events to disk at shutdown; their lines are read again on the next start",
                          metadata: ["error": "\(error)"])
-            return 0
+            return (0, fromMemory.count)
         }
         for event in fromMemory { event.acknowledgement.acknowledge() }
-        return fromMemory.count
+        return (fromMemory.count, 0)
     }
 
     /// Final durability at shutdown.

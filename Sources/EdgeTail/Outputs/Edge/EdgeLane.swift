@@ -74,6 +74,11 @@ actor EdgeLane {
         return rest
     }
 
+    /// Events held here that came from a source (not from disk), oldest first.
+    func waitingFromSources() -> [PendingEvent] {
+        (inFlight + queue[head...]).filter { $0.serial != 0 }
+    }
+
     /// When the oldest event held here entered the buffer.
     var oldestEnteredAt: Double? {
         let first = inFlight.first ?? (head < queue.count ? queue[head] : nil)

@@ -129,8 +129,8 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
             for lane in lanes { unfinished += await lane.unfinished() }
             let persisted = await buffer.persistUndelivered(unfinished)
             logger.warning("shutdown timeout reached with events unsent", metadata: [
-                "unsent": "\(unfinished.count)", "writtenToDisk": "\(persisted)",
-                "readAgainNextStart": "\(unfinished.filter { !$0.fromDisk }.count - persisted)"])
+                "unsent": "\(unfinished.count)", "writtenToDisk": "\(persisted.written)",
+                "readAgainNextStart": "\(persisted.notWritten)"])
         }
         await buffer.close()
         try? await client.shutdown()
@@ -169,6 +169,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
             switch attempt {
             case .failed(let reason):
                 statistics.update { $0.requests["error", default: 0] += 1 }
+                await buffer.endpointFailing()
                 logger.warning("request failed; retrying", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "error": "\(reason)"])
                 verdict = .retry(after: nil)
             case .answered(let response):
@@ -183,8 +184,9 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
                 }
                 switch verdict {
                 case .accepted:
+                    await buffer.endpointAccepting()
                     statistics.recordEvents(group, outcome: "delivered")
-                    for event in group { event.acknowledgement.acknowledge() }
+                    for event in group { buffer.parked.settle(event) }
                     groups.removeFirst()
                     backoff.reset()
                     attempts = 0
@@ -228,7 +230,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
                     groups.removeFirst()
                     continue
                 case .retry:
-                    break
+                    await buffer.endpointFailing()
                 }
             }
             // Transient: wait and send the same events again.
@@ -286,7 +288,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         }
         logger.warning("events dead-lettered", metadata: ["count": "\(events.count)", "reason": "\(reason)"])
         statistics.recordEvents(events, outcome: "dead_lettered")
-        for event in events { event.acknowledgement.acknowledge() }
+        for event in events { buffer.parked.settle(event) }
     }
 
     private func halt(reason: String) async {
