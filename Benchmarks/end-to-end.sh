@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # End to end: tail a generated combined log -> parse -> XDM -> Edge sink -> HTTP on loopback.
 #
-#     Benchmarks/end-to-end.sh [lines] [receiver]
+#     Benchmarks/end-to-end.sh [lines] [receiver] [buffer]
 #
 # receiver: `counting` (default; a minimal receiver that costs less than the shipper)
 # or `stand-in` (edgetail collector --no-store, which validates every event).
+# buffer: `memory` (default: 16 MiB in memory, disk only when that is full) or
+# `spill` (a 64 KiB memory budget, so nearly every event goes through disk segments).
 # Prints wall time, lines/s, events/s, the shipper's peak RSS and CPU, the time split
 # the run recorded, and the receiver's counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-1000000}
 RECEIVER=${2:-counting}
+BUFFER=${3:-memory}
+if [ "$BUFFER" = spill ]; then MEMORY=64KiB; else MEMORY=16MiB; fi
 for product in edgetail ParseBenchmark CountingReceiver; do swift build -c release --product "$product" >/dev/null; done
 BIN=$(swift build -c release --show-bin-path)
 WORK=$(mktemp -d)
@@ -29,7 +33,7 @@ ENDPOINT=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/receiver.out" |
 cat > "$WORK/bench.yaml" <<YAML
 data_dir: $WORK/data
 sinks:
-  edge: { type: edge, endpoint: "$ENDPOINT", datastream_id: bench, linger: 0.05, lanes: 4 }
+  edge: { type: edge, endpoint: "$ENDPOINT", datastream_id: bench, linger: 0.05, lanes: 4, buffer: { memory_bytes: $MEMORY } }
 pipelines:
   - name: bench
     source: { type: file, include: ["$WORK/access.log"], read_from: beginning }
@@ -46,7 +50,7 @@ pipelines:
 YAML
 
 /usr/bin/time -v "$BIN/edgetail" run -c "$WORK/bench.yaml" --once --log-level warning --summary-json "$WORK/summary.json" 2> "$WORK/time.txt"
-python3 - "$WORK" "$LINES" <<'PY'
+python3 - "$WORK" "$LINES" "$BUFFER" <<'PY'
 import json, re, sys, urllib.request
 work, lines = sys.argv[1], int(sys.argv[2])
 timing = open(f"{work}/time.txt").read()
@@ -64,5 +68,7 @@ print(f"lines {summary['lines']}, events {events}, wall {seconds:.2f} s")
 print(f"throughput: {summary['lines'] / seconds:,.0f} lines/s, {events / seconds:,.0f} events/s")
 print(f"shipper peak RSS: {int(field('Maximum resident set size \\(kbytes\\)')) / 1024:.1f} MiB; CPU user {field('User time \\(seconds\\)')} s, system {field('System time \\(seconds\\)')} s ({field('Percent of CPU this job got')})")
 print(f"time split (pipeline task): read {summary['readSeconds']:.2f} s, map {summary['mapSeconds']:.2f} s, waiting on the sink {summary['sinkWaitSeconds']:.2f} s")
+written = int(field("File system outputs")) * 512
+print(f"buffer: {sys.argv[3]}; bytes written to disk by the shipper: {written:,} ({written / max(events, 1):.0f} per event)")
 print(f"receiver: {received}")
 PY

@@ -16,6 +16,7 @@ struct EdgeTailCommand: AsyncParsableCommand {
             ParseCommand.self,
             CollectorCommand.self,
             CheckpointsCommand.self,
+            StatusCommand.self,
         ]
     )
 }

@@ -198,6 +198,21 @@ import LocalEdge
         // Four times the backlog, (almost) the same memory.
         #expect(peak - peakAfterFirstChunk < 24 << 20, "RSS grew from \(peakAfterFirstChunk) to \(peak) bytes while the backlog grew to \(spilled)")
 
+        // `edgetail status` shows the backlog from the files, beside the running process.
+        let status = Process()
+        status.executableURL = EdgeTailProcess.executable
+        status.arguments = ["status", "-c", scratch.configuration, "--json"]
+        let output = Pipe()
+        status.standardOutput = output
+        try status.run()
+        let statusData = output.fileHandleForReading.readDataToEndOfFile()
+        status.waitUntilExit()
+        let report = try JSONSerialization.jsonObject(with: statusData) as? [String: Any]
+        #expect(report?["sink"] as? String == "edge")
+        #expect((report?["events"] as? Int ?? 0) > 150_000, "\(String(decoding: statusData, as: UTF8.self))")
+        #expect((report?["bytes"] as? Int ?? 0) >= spilled)
+        #expect(report?["inUse"] as? Bool == true)
+
         // The endpoint returns: the backlog drains, oldest first, and the segments go.
         standIn.port = port
         let server = LocalEdgeServer(configuration: standIn)
