@@ -45,11 +45,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
             [report.pipeline, report.sourceID, report.path, "\(report.offset)",
              report.size.map(String.init) ?? "-", report.lag.map(String.init) ?? "-", report.state.rawValue]
         }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        for row in [header] + rows {
-            print(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-        }
+        TextTable.print(header: header, rows: rows)
         if reports.isEmpty { print("no checkpoints yet in \(configuration.dataDirectory)/checkpoints") }
     }
 }

@@ -29,11 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
              report.oldestEventAgeSeconds.map { "\(Int($0))s ago" } ?? "-", "\(report.corruptSegments)",
              report.inUse ? "in use" : "idle"]
         }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        for row in [header] + rows {
-            print(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-        }
+        TextTable.print(header: header, rows: rows)
         if reports.isEmpty { print("no edge sinks in this configuration") }
         for report in reports where report.corruptSegments > 0 {
             print("\(report.sink): \(report.corruptSegments) damaged segment(s) moved aside in \(report.directory)/corrupt")
