@@ -57,16 +57,18 @@ timing = open(f"{work}/time.txt").read()
 def field(name):
     match = re.search(name + r":\s*(.+)", timing)
     return match.group(1).strip() if match else "?"
-wall = field("Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)")
+wall = field(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\)")
 parts = [float(p) for p in wall.split(":")]
 seconds = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) > 2 else 0)
 summary = json.load(open(f"{work}/summary.json"))["bench"]
 events = summary["pageViews"] + summary["linkClicks"]
 endpoint = open(f"{work}/receiver.out").read().split("listening on ")[1].split()[0]
 received = json.load(urllib.request.urlopen(endpoint + "/stats"))
+rss = int(field(r"Maximum resident set size \(kbytes\)")) / 1024
+user, system, cpu = field(r"User time \(seconds\)"), field(r"System time \(seconds\)"), field("Percent of CPU this job got")
 print(f"lines {summary['lines']}, events {events}, wall {seconds:.2f} s")
 print(f"throughput: {summary['lines'] / seconds:,.0f} lines/s, {events / seconds:,.0f} events/s")
-print(f"shipper peak RSS: {int(field('Maximum resident set size \\(kbytes\\)')) / 1024:.1f} MiB; CPU user {field('User time \\(seconds\\)')} s, system {field('System time \\(seconds\\)')} s ({field('Percent of CPU this job got')})")
+print(f"shipper peak RSS: {rss:.1f} MiB; CPU user {user} s, system {system} s ({cpu})")
 print(f"time split (pipeline task): read {summary['readSeconds']:.2f} s, map {summary['mapSeconds']:.2f} s, waiting on the sink {summary['sinkWaitSeconds']:.2f} s")
 written = int(field("File system outputs")) * 512
 print(f"buffer: {sys.argv[3]}; bytes written to disk by the shipper: {written:,} ({written / max(events, 1):.0f} per event)")

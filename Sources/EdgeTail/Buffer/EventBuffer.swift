@@ -41,8 +41,17 @@ actor EventBuffer {
     private var outage = false
     nonisolated let parked = ParkedEvents()
 
-    init(configuration: BufferConfiguration, directory: String, lanes: [EdgeLane], statistics: EdgeSinkStatistics,
-         logger: Logger) throws {
+    /// - Parameter requestBytes: the sink's `max_bytes`. The memory budget is raised to
+    ///   two full requests per lane when set lower, or lanes would linger half-empty.
+    init(configuration: BufferConfiguration, directory: String, lanes: [EdgeLane], requestBytes: Int,
+         statistics: EdgeSinkStatistics, logger: Logger) throws {
+        var configuration = configuration
+        let floor = 2 * lanes.count * requestBytes
+        if configuration.memoryBytes < floor {
+            logger.notice("buffer memory_bytes raised to two full requests per lane", metadata: [
+                "configured": "\(configuration.memoryBytes)", "used": "\(floor)"])
+            configuration.memoryBytes = floor
+        }
         self.configuration = configuration
         self.lanes = lanes
         self.statistics = statistics
@@ -217,7 +226,7 @@ actor EventBuffer {
         guard let disk else { return }
         while !Task.isCancelled && !readerStopped {
             let room = configuration.memoryBytes - memoryHeld
-            guard memoryHeld == 0 || room >= 16 << 10 else {
+            guard memoryHeld == 0 || room >= configuration.memoryBytes / 4 else {
                 await waitForReaderWork()
                 continue
             }
@@ -340,6 +349,11 @@ actor EventBuffer {
         counts.spilledBytes += bytes.count
         logger.info("events waiting in memory parked on disk", metadata: ["events": "\(sources.count)"])
         publish()
+    }
+
+    /// Nothing waits in memory or on disk (spilled records not yet read included).
+    var isEmpty: Bool {
+        memoryEvents == 0 && (disk?.pendingRecords ?? 0) == 0
     }
 
     // MARK: Shutdown

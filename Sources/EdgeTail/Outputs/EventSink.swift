@@ -7,8 +7,12 @@ public protocol EventSink: Sendable {
     /// Shutdown has begun: a `submit` waiting for room returns without taking its
     /// events (they stay unacknowledged and are read again on the next start).
     func stopWaiting()
+    /// `--once`: everything is read; deliver what waits anywhere (memory or disk)
+    /// before `drain`, for as long as deliveries make progress.
+    func flush() async
 }
 
 extension EventSink {
     public func stopWaiting() {}
+    public func flush() async {}
 }

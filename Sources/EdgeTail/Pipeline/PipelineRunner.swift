@@ -105,6 +105,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 lastCheckpoint = .now
             }
         }
+        if mode == .once && !stop.isStopped { await sink.flush() }
         try await sink.drain()
         saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: true)
     }

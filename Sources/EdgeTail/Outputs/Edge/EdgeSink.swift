@@ -64,7 +64,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         if !diskBuffer { bufferConfiguration.diskBytes = 0 }
         buffer = try EventBuffer(configuration: bufferConfiguration,
                                  directory: Self.bufferDirectory(dataDirectory: dataDirectory, sink: name),
-                                 lanes: lanes, statistics: statistics, logger: self.logger)
+                                 lanes: lanes, requestBytes: configuration.maxBytes, statistics: statistics, logger: self.logger)
         // The HTTP client comes last: nothing may throw once it exists.
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
@@ -99,6 +99,28 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         }
         await buffer.submit(events)
         if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
+    }
+
+    /// Waits until the buffer is empty, giving up when `shutdown_timeout` passes
+    /// without a single event delivered or dead-lettered (then `drain` leaves the
+    /// rest on disk for the next run).
+    public func flush() async {
+        var settled = statistics.snapshot.eventsDelivered + statistics.snapshot.eventsDeadLettered
+        var lastProgress = ContinuousClock.now
+        let patience = Duration.milliseconds(Int(max(configuration.shutdownTimeout, 1) * 1000))
+        while statistics.snapshot.fatalError == nil {
+            let snapshot = statistics.snapshot
+            if await buffer.isEmpty { return }
+            let now = snapshot.eventsDelivered + snapshot.eventsDeadLettered
+            if now != settled {
+                settled = now
+                lastProgress = .now
+            } else if ContinuousClock.now - lastProgress > patience {
+                logger.warning("no delivery progress for \(configuration.shutdownTimeout) s; what is left stays in the buffer")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     public func stopWaiting() {
