@@ -49,7 +49,7 @@ pipelines:
     sink: edge
 YAML
 
-/usr/bin/time -v "$BIN/edgetail" run -c "$WORK/bench.yaml" --once --log-level warning --summary-json "$WORK/summary.json" 2> "$WORK/time.txt"
+${EDGETAIL_ENV:-} /usr/bin/time -v "$BIN/edgetail" run -c "$WORK/bench.yaml" --once --log-level warning --summary-json "$WORK/summary.json" 2> "$WORK/time.txt"
 python3 - "$WORK" "$LINES" "$BUFFER" <<'PY'
 import json, re, sys, urllib.request
 work, lines = sys.argv[1], int(sys.argv[2])
