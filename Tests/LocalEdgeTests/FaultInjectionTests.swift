@@ -59,14 +59,9 @@ import Testing
             let reply = try await collector.collect([xdmEvent()])
             let elapsed = clock.now - start
             #expect(reply.status == 202)
+            // A lower bound only: how fast an answer comes back on a busy machine is
+            // for benchmarks, not for a test.
             #expect(elapsed >= .milliseconds(300))
-        }
-        try await withCollector { collector in
-            _ = try await collector.collect([xdmEvent()])
-            let clock = ContinuousClock()
-            let start = clock.now
-            _ = try await collector.collect([xdmEvent()])
-            #expect(clock.now - start < .milliseconds(300))
         }
     }
 
