@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 LINES=${1:-1000000}
 RECEIVER=${2:-counting}
 BUFFER=${3:-memory}
-if [ "$BUFFER" = spill ]; then MEMORY=64KiB; else MEMORY=16MiB; fi
+case "$BUFFER" in spill) MEMORY=64KiB ;; memory) MEMORY=16MiB ;; *) MEMORY=$BUFFER ;; esac
 for product in edgetail ParseBenchmark CountingReceiver; do swift build -c release --product "$product" >/dev/null; done
 BIN=$(swift build -c release --show-bin-path)
 WORK=$(mktemp -d)

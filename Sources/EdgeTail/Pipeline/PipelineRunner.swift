@@ -83,9 +83,11 @@ public final class PipelineRunner: @unchecked Sendable {
                 }
                 try await rejectedLog.append(output.rejected, pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin)
                 let ledger = self.ledger
+                // Only the position is captured: capturing `batch` would keep its raw
+                // bytes alive until the acknowledgement, tens of MB during a backlog.
+                let (sourceID, sequence, endPosition, endCursor) = (batch.sourceID, batch.sequence, batch.endPosition, batch.endCursor)
                 let acknowledgement = Acknowledgement(count: output.events.count) {
-                    ledger.acknowledge(sourceID: batch.sourceID, sequence: batch.sequence, endPosition: batch.endPosition,
-                                       endCursor: batch.endCursor)
+                    ledger.acknowledge(sourceID: sourceID, sequence: sequence, endPosition: endPosition, endCursor: endCursor)
                 }
                 if !output.events.isEmpty {
                     try await sink.submit(EventBatch(pipeline: plan.name, bytes: output.bytes, events: output.events,
