@@ -172,7 +172,7 @@ public struct SourceConfiguration: Decodable, Sendable {
 
 /// How lines are split into fields.
 public struct ParserConfiguration: Decodable, Sendable {
-    public enum Format: String, ConfigurationWord { case common, combined, nginx, apache }
+    public enum Format: String, ConfigurationWord { case common, combined, nginx, apache, json, logfmt, regex }
 
     public var format: Format
     /// For `nginx`: a `log_format` exactly as in nginx.conf (default: nginx's `combined`);
@@ -181,12 +181,22 @@ public struct ParserConfiguration: Decodable, Sendable {
     /// The field that holds the request's Cookie header, for `{cookie.NAME}`;
     /// by default the first quoted field after the user agent (`extra.1`).
     public var cookieField: String
+    /// For `regex`: a PCRE2 pattern whose named groups are the fields.
+    public var pattern: String?
+    /// For `json`, `logfmt`, `regex`: which field plays which role (`client: ip`).
+    public var fields: [FieldRoles.Role: String]
+    /// How the `time` field is written (`auto`, `clf`, `iso8601`, `epoch`, `epoch_ms`, `epoch_us`).
+    public var timeFormat: FieldRoles.TimeFormat
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format
         case logFormat = "log_format"
         case cookieField = "cookie_field"
+        case pattern, fields
+        case timeFormat = "time_format"
     }
+
+    var namedFieldFormat: Bool { format == .json || format == .logfmt || format == .regex }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -197,6 +207,25 @@ public struct ParserConfiguration: Decodable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .logFormat, in: container, debugDescription: "log_format goes with format: nginx or format: apache")
         }
         cookieField = try container.decodeIfPresent(String.self, forKey: .cookieField) ?? "extra.1"
+        pattern = try container.decodeIfPresent(String.self, forKey: .pattern)
+        if (pattern != nil) != (format == .regex) {
+            throw DecodingError.dataCorruptedError(forKey: .pattern, in: container,
+                                                   debugDescription: format == .regex ? "format: regex needs a pattern with named groups, e.g. (?<client>\\S+)" : "pattern goes with format: regex")
+        }
+        var fields: [FieldRoles.Role: String] = [:]
+        let roles = FieldRoles.Role.allCases.map(\.rawValue).joined(separator: ", ")
+        for (key, value) in try container.decodeIfPresent([String: String].self, forKey: .fields) ?? [:] {
+            guard let role = FieldRoles.Role(rawValue: key) else {
+                throw DecodingError.dataCorruptedError(forKey: .fields, in: container, debugDescription: "unknown role '\(key)'; expected one of: \(roles)")
+            }
+            fields[role] = value
+        }
+        self.fields = fields
+        timeFormat = try container.decodeIfPresent(FieldRoles.TimeFormat.self, forKey: .timeFormat) ?? .auto
+        if (!fields.isEmpty || container.contains(.timeFormat)) && !namedFieldFormat {
+            throw DecodingError.dataCorruptedError(forKey: container.contains(.fields) ? .fields : .timeFormat, in: container,
+                                                   debugDescription: "fields and time_format go with format: json, logfmt or regex")
+        }
     }
 }
 

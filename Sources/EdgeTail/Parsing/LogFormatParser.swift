@@ -37,7 +37,7 @@ public struct LogFormatParser: Sendable {
                     valueEnd = found
                 }
                 let value = ByteRange(cursor, valueEnd)
-                try assign(slot, value, name: name, buffer, &record, sawTime: &sawTime)
+                try slot.assign(value, name: name, buffer, &record, sawTime: &sawTime)
                 cursor = valueEnd
             }
         }
@@ -64,59 +64,6 @@ public struct LogFormatParser: Sendable {
             index += 1
         }
         return nil
-    }
-
-    private func assign(_ slot: LogFormatTemplate.Slot, _ value: ByteRange, name: String, _ buffer: UnsafeBufferPointer<UInt8>,
-                        _ record: inout AccessLogRecord, sawTime: inout Bool) throws(LineParseError) {
-        switch slot {
-        case .client: record.client = value
-        case .ident: record.ident = value
-        case .user: record.user = value
-        case .referer: record.referer = value
-        case .userAgent: record.userAgent = value
-        case .host: record.virtualHost = value
-        case .cookieHeader: record.cookieHeader = value
-        case .protocolName: record.protocolName = value
-        case .method: record.method = value
-        case .path: record.path = value
-        case .query: record.query = value
-        case .queryWithMark:
-            record.query = value.count > 0 && buffer[value.start] == UInt8(ascii: "?") ? ByteRange(value.start + 1, value.end) : value
-        case .target:
-            record.target = value
-            AccessLogParser.splitTarget(buffer, &record)
-        case .request:
-            record.request = value
-            AccessLogParser.splitRequest(buffer, &record)
-        case .status:
-            guard let status = AccessLogParser.integer(buffer, value), (100...999).contains(status) else { throw .malformedField(name) }
-            record.status = status
-        case .bytes:
-            if value.count == 1 && buffer[value.start] == UInt8(ascii: "-") {
-                record.bytesSent = 0
-            } else {
-                guard let bytes = AccessLogParser.integer(buffer, value) else { throw .malformedField(name) }
-                record.bytesSent = bytes
-            }
-        case .timeLocal, .timeBracketed:
-            let inner = slot == .timeBracketed && value.count >= 2 ? ByteRange(value.start + 1, value.end - 1) : value
-            guard let time = AccessLogParser.parseCommonLogTime(buffer, inner) else { throw .malformedField(name) }
-            record.timeText = inner
-            record.time = time
-            sawTime = true
-        case .timeISO8601:
-            guard let time = Self.parseISO8601(buffer, value) else { throw .malformedField(name) }
-            record.timeText = value
-            record.time = time
-            sawTime = true
-        case .timeEpoch:
-            guard let time = Self.parseEpoch(buffer, value) else { throw .malformedField(name) }
-            record.timeText = value
-            record.time = time
-            sawTime = true
-        case .named(let variable):
-            record.named.append(AccessLogRecord.NamedField(name: variable, range: value))
-        }
     }
 
     /// `2024-03-01T12:00:00+01:00`, with optional fractional seconds, `Z` or `+0100`.
@@ -172,11 +119,18 @@ public struct LogFormatParser: Sendable {
         return LogTime(epochSeconds: local - Int64(offset), milliseconds: Int32(millis), offsetSeconds: Int32(offset))
     }
 
-    /// `1700000000.123` (nginx `$msec`).
-    static func parseEpoch(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange) -> LogTime? {
+    /// `1700000000.123` (nginx `$msec`); with `divisor` 1,000 or 1,000,000 the integer
+    /// part counts milliseconds or microseconds.
+    static func parseEpoch(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange, divisor: Int = 1) -> LogTime? {
         var dot = range.start
         while dot < range.end && buffer[dot] != UInt8(ascii: ".") { dot += 1 }
-        guard let seconds = AccessLogParser.integer(buffer, ByteRange(range.start, dot)) else { return nil }
+        guard let whole = AccessLogParser.integer(buffer, ByteRange(range.start, dot)) else { return nil }
+        if divisor > 1 {
+            let seconds = whole / divisor
+            let millis = (whole % divisor) * 1000 / divisor
+            return LogTime(epochSeconds: Int64(seconds), milliseconds: Int32(millis), offsetSeconds: 0)
+        }
+        let seconds = whole
         var millis = 0
         if dot < range.end {
             var scale = 100
@@ -188,5 +142,15 @@ public struct LogFormatParser: Sendable {
             }
         }
         return LogTime(epochSeconds: Int64(seconds), milliseconds: Int32(millis), offsetSeconds: 0)
+    }
+
+    /// Epoch seconds, milliseconds or microseconds, told apart by magnitude
+    /// (seconds until the year 5138; milliseconds and microseconds after 2001).
+    static func parseEpochGuessingUnit(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange) -> LogTime? {
+        var dot = range.start
+        while dot < range.end && buffer[dot] != UInt8(ascii: ".") { dot += 1 }
+        guard let whole = AccessLogParser.integer(buffer, ByteRange(range.start, dot)) else { return nil }
+        let divisor = whole >= 100_000_000_000_000 ? 1_000_000 : whole >= 100_000_000_000 ? 1_000 : 1
+        return parseEpoch(buffer, range, divisor: divisor)
     }
 }

@@ -15,6 +15,10 @@ public struct LogFormatTemplate: Sendable, Equatable {
         case timeISO8601
         /// Seconds since the epoch with milliseconds (`$msec`).
         case timeEpoch
+        /// Milliseconds or microseconds since the epoch (JSON and logfmt logs).
+        case timeEpochMillis, timeEpochMicros
+        /// ISO-8601, the common log format's time, or an epoch number, whichever it is.
+        case timeAuto
         case request, method, target, path
         /// The query string without `?` (`$args`), or with it (`%q`).
         case query, queryWithMark

@@ -37,6 +37,23 @@ public final class RegexPattern: @unchecked Sendable {
     deinit {
         pcre2_code_free_8(code)
     }
+
+    /// The pattern's named groups (`(?<name>…)`) with their numbers, in table order.
+    public var namedGroups: [(name: String, number: Int)] {
+        var count: UInt32 = 0
+        var entrySize: UInt32 = 0
+        var table: UnsafePointer<UInt8>?
+        guard pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMECOUNT), &count) == 0, count > 0,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMEENTRYSIZE), &entrySize) == 0,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_NAMETABLE), &table) == 0, let table else { return [] }
+        return (0..<Int(count)).map { index in
+            let entry = table + index * Int(entrySize)
+            let number = Int(entry[0]) << 8 | Int(entry[1])
+            var length = 0
+            while length < Int(entrySize) - 2 && entry[2 + length] != 0 { length += 1 }
+            return (String(decoding: UnsafeBufferPointer(start: entry + 2, count: length), as: UTF8.self), number)
+        }
+    }
 }
 
 /// Matches a `RegexPattern` against bytes; owns match data, so one per task.

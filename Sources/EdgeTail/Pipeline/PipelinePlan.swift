@@ -55,6 +55,20 @@ public struct PipelinePlan: Sendable {
         source = configuration.source
         sink = configuration.sink
         switch configuration.parser.format {
+        case .json:
+            parser = .json(JSONLineParser(roles: FieldRoles(fields: configuration.parser.fields, timeFormat: configuration.parser.timeFormat)))
+        case .logfmt:
+            parser = .logfmt(LogfmtParser(roles: FieldRoles(fields: configuration.parser.fields, timeFormat: configuration.parser.timeFormat)))
+        case .regex:
+            let roles = FieldRoles(fields: configuration.parser.fields, timeFormat: configuration.parser.timeFormat)
+            do {
+                let pattern = try RegexPattern(configuration.parser.pattern ?? "")
+                if pattern.namedGroups.isEmpty { fail("parser.pattern", "has no named groups; name the fields, e.g. (?<client>\\S+)") }
+                parser = .regex(RegexLineParser(pattern: pattern, roles: roles))
+            } catch {
+                fail("parser.pattern", error.description)
+                parser = .access(AccessLogParser(format: .combined))
+            }
         case .common: parser = .access(AccessLogParser(format: .common))
         case .combined: parser = .access(AccessLogParser(format: .combined))
         case .nginx, .apache:

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import EdgeTail
+
+/// `format: json`, `logfmt` and `regex`: fields by name, roles by name or `fields:`.
+@Suite struct NamedFieldFormatTests {
+    let identity = ["{ namespace: FPID, derive: [client_ip, user_agent], salt: s3cret }"]
+
+    @Test func nginxEscapeJSONLinesBecomePageViews() throws {
+        let plan = try makePlan(identity: identity, format: "json")
+        let line = #"{"time_iso8601":"2024-03-31T02:30:00.250+05:30","remote_addr":"203.0.113.7","request_method":"GET","request_uri":"/shop/cart?id=3","status":"200","body_bytes_sent":"512","http_referer":"https://ref.example/","http_user_agent":"Mozilla/5.0 (X11)","request_time":"0.004"}"#
+        let (outcome, event) = try mapLine(line, plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "xdm.web.webPageDetails.URL") as? String == "https://www.example.com/shop/cart?id=3")
+        #expect(event?.value(at: "xdm.web.webReferrer.URL") as? String == "https://ref.example/")
+        #expect(event?.value(at: "xdm.environment.browserDetails.userAgent") as? String == "Mozilla/5.0 (X11)")
+        #expect(event?.value(at: "xdm.timestamp") as? String == "2024-03-30T21:00:00.250Z")
+    }
+
+    @Test func caddyNestedObjectsAndHeaderArrays() throws {
+        let plan = try makePlan(identity: identity, extra: "    data: { duration: \"{var.duration}\" }", format: "json")
+        let line = #"{"level":"info","ts":1711832400.25,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"198.51.100.4","proto":"HTTP/2.0","method":"GET","host":"www.example.com","uri":"/docs?q=swift","headers":{"User-Agent":["Mozilla/5.0 (X11; Linux)"],"Accept":["*/*"]}},"duration":0.0012,"size":1024,"status":200}"#
+        let (outcome, event) = try mapLine(line, plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "xdm.web.webPageDetails.URL") as? String == "https://www.example.com/docs?q=swift")
+        #expect(event?.value(at: "xdm.environment.browserDetails.userAgent") as? String == "Mozilla/5.0 (X11; Linux)")
+        #expect(event?.value(at: "xdm.timestamp") as? String == "2024-03-30T21:00:00.250Z")
+        #expect(event?.value(at: "data.duration") as? String == "0.0012")
+    }
+
+    @Test func fieldsNameTheRolesAndTimeFormatsAreHonoured() throws {
+        let plan = try makePlan(identity: identity, format: "json, fields: { client: peer, url: target, time: when, user_agent: agent }, time_format: epoch_ms")
+        let line = #"{"peer":"192.0.2.1","method":"GET","target":"/a","status":200,"when":1711832400250,"agent":"Mozilla/5.0"}"#
+        let (outcome, event) = try mapLine(line, plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "xdm.timestamp") as? String == "2024-03-30T21:00:00.250Z")
+        #expect(event?.value(at: "xdm.web.webPageDetails.URL") as? String == "https://www.example.com/a")
+    }
+
+    @Test func logfmtLines() throws {
+        let plan = try makePlan(identity: identity, format: "logfmt")
+        let line = #"time=2024-03-30T21:00:00Z client_ip=203.0.113.9 method=GET url="/p?x=1" status=200 bytes=10 user_agent="Mozilla/5.0 (Windows NT 10.0)" cached"#
+        let (outcome, event) = try mapLine(line, plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "xdm.web.webPageDetails.URL") as? String == "https://www.example.com/p?x=1")
+        #expect(event?.value(at: "xdm.environment.browserDetails.userAgent") as? String == "Mozilla/5.0 (Windows NT 10.0)")
+    }
+
+    @Test func regexNamedGroupsAreFields() throws {
+        let pattern = #"^(?<client>\S+) \[(?<time>[^\]]+)\] (?<method>[A-Z]+) (?<url>\S+) (?<status>\d{3}) \"(?<user_agent>[^\"]*)\" rt=(?<rt>\S+)$"#
+        let plan = try makePlan(identity: identity, extra: "    data: { rt: \"{var.rt}\" }", format: "regex, pattern: '\(pattern)'")
+        let line = #"198.51.100.20 [10/Oct/2024:13:55:36 +0200] GET /blog/post?id=4 200 "Mozilla/5.0 (Mac)" rt=0.031"#
+        let (outcome, event) = try mapLine(line, plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "xdm.web.webPageDetails.URL") as? String == "https://www.example.com/blog/post?id=4")
+        #expect(event?.value(at: "xdm.timestamp") as? String == "2024-10-10T11:55:36.000Z")
+        #expect(event?.value(at: "data.rt") as? String == "0.031")
+        let (miss, _) = try mapLine("not an access line at all", plan: plan)
+        #expect(miss == .failed(LineParseError.malformedField("line (it does not match the pattern)").description))
+    }
+
+    @Test func badLinesFailWithReasonsAndNeverCrash() throws {
+        let plan = try makePlan(identity: identity, format: "json")
+        let cases: [String] = [
+            "",
+            "[1,2,3]",
+            #"{"remote_addr":"1.2.3.4","time":"2024-03-30T21:00:00Z""#,
+            #"{"remote_addr":"1.2.3.4","time":"2024-03-30T21:00:00Z"} trailing"#,
+            #"{"remote_addr":"1.2.3.4","time":"yesterday","status":200}"#,
+            #"{"remote_addr":"1.2.3.4","status":200}"#,
+            #"{"remote_addr":"1.2.3.4","time":"2024-03-30T21:00:00Z","status":"abc"}"#,
+            #"{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{"j":1}}}}}}}}},"time":"2024-03-30T21:00:00Z","status":200,"remote_addr":"1.2.3.4","method":"GET","url":"/"}"#,
+            "{\"remote_addr\":\"\u{FF}\u{00}\",\"time\":\"2024-03-30T21:00:00Z\"",
+        ]
+        var outcomes: [String] = []
+        for line in cases {
+            let (outcome, _) = try mapLine(line, plan: plan)
+            outcomes.append("\(outcome)")
+        }
+        #expect(outcomes.prefix(7).allSatisfy { $0.contains("failed") }, "\(outcomes)")
+        // Nesting deeper than followed is skipped, not an error.
+        #expect(!outcomes[7].contains("failed"), "\(outcomes[7])")
+        #expect(outcomes[8].contains("failed"))
+    }
+
+    @Test func configurationMistakesNameTheKey() throws {
+        #expect(throws: (any Error).self) { _ = try makePlan(identity: identity, format: "regex") }
+        #expect(throws: (any Error).self) { _ = try makePlan(identity: identity, format: "json, fields: { clientip: ip }") }
+        #expect(throws: (any Error).self) { _ = try makePlan(identity: identity, format: "combined, time_format: epoch") }
+        do {
+            _ = try makePlan(identity: identity, format: "regex, pattern: '(?<client>\\S+'")
+            Issue.record("a broken pattern was accepted")
+        } catch {
+            #expect("\(error)".contains("parser.pattern"), "\(error)")
+            #expect("\(error)".contains("offset"), "\(error)")
+        }
+        do {
+            _ = try makePlan(identity: identity, format: "json, fields: { clientip: ip }")
+        } catch {
+            #expect("\(error)".contains("unknown role 'clientip'"), "\(error)")
+        }
+    }
+}
