@@ -3,7 +3,10 @@ import Foundation
 
 // Parse + map + serialise throughput on one core, over a generated combined log.
 //
-//     swift run -c release ParseBenchmark [lines]
+//     swift run -c release ParseBenchmark [lines] [--format combined|json|logfmt|regex]
+//
+// `--format` writes the same lines as nginx `escape=json` objects, as logfmt, or keeps
+// them combined and parses them with a PCRE2 pattern of named groups instead.
 //
 // The log has 5,000 visitors, 12 % crawler lines, 30 % static assets, downloads,
 // outbound clicks and errors, like the bundled sample. Lines are framed into 256 KiB
@@ -11,6 +14,17 @@ import Foundation
 // a pipeline does per batch.
 
 let lineCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
+let format = CommandLine.arguments.firstIndex(of: "--format").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+} ?? "combined"
+let regexPattern = #"^(?<client>\S+) \S+ (?<user>\S+) \[(?<time>[^\]]+)\] \"(?<request>[^\"]*)\" (?<status>\d{3}) (?<bytes>\S+) \"(?<referer>[^\"]*)\" \"(?<user_agent>[^\"]*)\"$"#
+let parserYAML: String
+switch format {
+case "json": parserYAML = "{ format: json }"
+case "logfmt": parserYAML = "{ format: logfmt }"
+case "regex": parserYAML = "{ format: regex, pattern: '\(regexPattern)' }"
+default: parserYAML = "{ format: combined }"
+}
 
 struct Generator {
     var state: UInt64 = 0x2545_F491_4F6C_DD1D
@@ -49,7 +63,19 @@ for index in 0..<lineCount {
     else if roll < 50 { target = "/out?u=https%3A%2F%2Fgithub.com%2Fexample" ; status = 302 }
     else if roll < 55 { status = 404 }
     let time = String(format: "%02d/Nov/2026:%02d:%02d:%02d +0100", 2 + second / 86400, second / 3600 % 24, second / 60 % 60, second % 60)
-    let line = "\(ip) - - [\(time)] \"GET \(target) HTTP/1.1\" \(status) \(1000 + generator.next(50000)) \"\(referers[generator.next(3)])\" \"\(agent)\"\n"
+    let size = 1000 + generator.next(50000)
+    let referer = referers[generator.next(3)]
+    let line: String
+    switch format {
+    case "json":
+        let iso = String(format: "2026-11-%02dT%02d:%02d:%02d+01:00", 2 + second / 86400, second / 3600 % 24, second / 60 % 60, second % 60)
+        line = #"{"time_iso8601":"\#(iso)","remote_addr":"\#(ip)","request_method":"GET","request_uri":"\#(target)","status":"\#(status)","body_bytes_sent":"\#(size)","http_referer":"\#(referer)","http_user_agent":"\#(agent)"}"# + "\n"
+    case "logfmt":
+        let iso = String(format: "2026-11-%02dT%02d:%02d:%02d+01:00", 2 + second / 86400, second / 3600 % 24, second / 60 % 60, second % 60)
+        line = "time=\(iso) client_ip=\(ip) method=GET url=\(target) status=\(status) bytes=\(size) referer=\"\(referer)\" user_agent=\"\(agent)\"\n"
+    default:
+        line = "\(ip) - - [\(time)] \"GET \(target) HTTP/1.1\" \(status) \(size) \"\(referer)\" \"\(agent)\"\n"
+    }
     log.append(contentsOf: line.utf8)
 }
 
@@ -69,7 +95,7 @@ sinks: { out: { type: console } }
 pipelines:
   - name: bench
     source: { type: file, include: ["/dev/null"] }
-    parser: { format: combined }
+    parser: \(parserYAML)
     site: { base_url: "https://www.example.com" }
     events:
       - type: linkClick
@@ -131,4 +157,4 @@ func threadCPUSeconds() -> Double {
 
 _ = measure("warm-up")
 let rates = (1...3).map { measure("run \($0)") }
-print("best: \(Int(rates.max() ?? 0)) lines per CPU-second on one core (target 1,000,000)")
+print("best (\(format)): \(Int(rates.max() ?? 0)) lines per CPU-second on one core (target 1,000,000)")

@@ -164,7 +164,7 @@ import Testing
         #expect(report.errors.count == 6, "\(text)")
     }
 
-    @Test(arguments: ["nginx-combined.yaml", "apache-combined.yaml", "nginx-custom.yaml", "apache-vhost.yaml"])
+    @Test(arguments: ["nginx-combined.yaml", "apache-combined.yaml", "nginx-custom.yaml", "apache-vhost.yaml", "nginx-json.yaml"])
     func bundledPipelineFilesValidate(name: String) throws {
         let directory = try TemporaryDirectory()
         let main = try directory.write("edgetail.yaml", """
