@@ -120,10 +120,15 @@ public struct IdentityRuleConfiguration: Decodable, Sendable {
     /// Derive a UUIDv4-shaped identity from these fields by HMAC-SHA256.
     public var derive: [String]?
     public var salt: String?
+    /// `daily`: the derived identity changes each UTC day (the day of the line's time
+    /// enters the HMAC), so a visitor cannot be followed across days.
+    public var rotate: Rotation
     public var authenticatedState: String
 
+    public enum Rotation: String, ConfigurationWord { case never, daily }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case namespace, field, derive, salt
+        case namespace, field, derive, salt, rotate
         case authenticatedState = "authenticated_state"
     }
 
@@ -134,6 +139,10 @@ public struct IdentityRuleConfiguration: Decodable, Sendable {
         field = try container.decodeIfPresent(String.self, forKey: .field)
         derive = try container.decodeIfPresent([String].self, forKey: .derive)
         salt = try container.decodeIfPresent(String.self, forKey: .salt)
+        rotate = try container.decodeIfPresent(Rotation.self, forKey: .rotate) ?? .never
+        if rotate != .never && derive == nil {
+            throw DecodingError.dataCorruptedError(forKey: .rotate, in: container, debugDescription: "'rotate' goes with 'derive'")
+        }
         authenticatedState = try container.decodeIfPresent(String.self, forKey: .authenticatedState) ?? "ambiguous"
         guard (field == nil) != (derive == nil) else {
             throw DecodingError.dataCorruptedError(forKey: .field, in: container, debugDescription: "give exactly one of 'field' or 'derive'")

@@ -290,18 +290,43 @@ public struct FilterConfiguration: Decodable, Sendable {
 
 /// What leaves the machine about the visitor's address.
 public struct PrivacyConfiguration: Decodable, Sendable {
-    public enum AddressPolicy: String, ConfigurationWord { case omit, send }
+    /// `omit` (default): no `environment.ipV4`/`ipV6` in events; `truncate`: IPv4 to its
+    /// /24 and IPv6 to its /48; `send`: the address as logged.
+    public enum AddressPolicy: String, ConfigurationWord { case omit, truncate, send }
 
-    /// `omit` (default): no `environment.ipV4`/`ipV6` in events.
     public var ip: AddressPolicy
+    /// Networks of the load balancers and CDNs in front of the server: when the logged
+    /// peer is one of them, the visitor's address comes from `forwarded_for` / `real_ip`.
+    public var trustedProxies: [String]
+    /// The field holding `X-Forwarded-For` (default `var.http_x_forwarded_for`, as nginx
+    /// names it; `extra.N` for a combined log with extra fields).
+    public var forwardedFor: String
+    public var realIP: String
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case ip }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case ip
+        case trustedProxies = "trusted_proxies"
+        case forwardedFor = "forwarded_for"
+        case realIP = "real_ip"
+    }
 
-    public init() { ip = .omit }
+    public init() {
+        ip = .omit
+        trustedProxies = []
+        forwardedFor = "var.http_x_forwarded_for"
+        realIP = "var.http_x_real_ip"
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         ip = try container.decodeIfPresent(AddressPolicy.self, forKey: .ip) ?? .omit
+        trustedProxies = try container.decodeIfPresent([String].self, forKey: .trustedProxies) ?? []
+        for network in trustedProxies where IPNetwork(network) == nil {
+            throw DecodingError.dataCorruptedError(forKey: .trustedProxies, in: container,
+                                                   debugDescription: "'\(network)' is not a network; expected CIDRs such as 10.0.0.0/8 or 2001:db8::/32")
+        }
+        forwardedFor = try container.decodeIfPresent(String.self, forKey: .forwardedFor) ?? "var.http_x_forwarded_for"
+        realIP = try container.decodeIfPresent(String.self, forKey: .realIP) ?? "var.http_x_real_ip"
     }
 }

@@ -43,6 +43,7 @@ public struct EventMapper {
             return Mapped(outcome: .failed(error.description))
         }
         record.sourceFields = fields
+        if plan.clientAddress.isActive { plan.clientAddress.resolve(buffer, &record, extractor: plan.extractor) }
         if record.timeText.isEmpty, let sourceTime {
             record.time = Self.time(microseconds: sourceTime)
         }
@@ -121,10 +122,18 @@ public struct EventMapper {
         Self.writeUnescaped(buffer, record.userAgent, into: &out)
         out.raw("}")
         if plan.sendIP, !record.client.isEmpty {
-            var isV6 = false
-            for index in record.client.start..<record.client.end where buffer[index] == UInt8(ascii: ":") { isV6 = true; break }
-            out.raw(isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
-            out.string(buffer[range: record.client])
+            if plan.truncateIP {
+                // Only an address that parses leaves the machine, and only truncated.
+                if let address = IPAddress(buffer[range: record.client])?.truncated {
+                    out.raw(address.isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
+                    out.string(address.text)
+                }
+            } else {
+                var isV6 = false
+                for index in record.client.start..<record.client.end where buffer[index] == UInt8(ascii: ":") { isV6 = true; break }
+                out.raw(isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
+                out.string(buffer[range: record.client])
+            }
         }
         out.raw("},\"placeContext\":{\"localTime\":\"")
         out.raw(lastLocal)

@@ -9,7 +9,7 @@ import Crypto
 public struct IdentityResolver {
     public enum Rule: Sendable {
         case field(FieldReference, namespace: String, state: String, requireUUID: Bool)
-        case derive([FieldReference], salt: [UInt8], namespace: String, state: String)
+        case derive([FieldReference], salt: [UInt8], namespace: String, state: String, daily: Bool = false)
     }
 
     public struct Identity {
@@ -48,8 +48,14 @@ public struct IdentityResolver {
                 guard extractor.append(field, buffer, record, to: &value), !value.isEmpty else { continue }
                 if requireUUID && !value.withUnsafeBufferPointer(UUIDText.isUUID) { continue }
                 return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
-            case .derive(let fields, let salt, let namespace, let state):
+            case .derive(let fields, let salt, let namespace, let state, let daily):
                 scratch.removeAll(keepingCapacity: true)
+                if daily {
+                    // The UTC day of the line enters the HMAC: a new identity each day.
+                    let day = UInt32(truncatingIfNeeded: record.time.epochSeconds >= 0 ? record.time.epochSeconds / 86_400 : 0)
+                    scratch.append(contentsOf: [0xFF, UInt8(day >> 24), UInt8(truncatingIfNeeded: day >> 16),
+                                                UInt8(truncatingIfNeeded: day >> 8), UInt8(truncatingIfNeeded: day)])
+                }
                 var anyValue = false
                 for field in fields {
                     let lengthAt = scratch.count

@@ -18,6 +18,10 @@ public struct PipelinePlan: Sendable {
     let siteSection: [UInt8]?
     let data: [([UInt8], FieldTemplate)]
     let sendIP: Bool
+    /// Send the address cut to its /24 (IPv4) or /48 (IPv6).
+    let truncateIP: Bool
+    /// The visitor's address behind trusted proxies.
+    let clientAddress: ClientAddressResolver
 
     struct RulePlan: Sendable {
         var kind: EventRule.Kind
@@ -87,7 +91,12 @@ public struct PipelinePlan: Sendable {
         dropStatic = configuration.filters.staticAssets == .drop
         extraBotMarkers = configuration.filters.extraBotMarkers
         staticExtensions = configuration.filters.staticExtensions
-        sendIP = configuration.privacy.ip == .send
+        sendIP = configuration.privacy.ip != .omit
+        truncateIP = configuration.privacy.ip == .truncate
+        clientAddress = ClientAddressResolver(
+            trusted: configuration.privacy.trustedProxies.compactMap(IPNetwork.init),
+            forwardedFor: field(configuration.privacy.forwardedFor, "privacy.forwarded_for") ?? .variable(Array("http_x_forwarded_for".utf8)),
+            realIP: field(configuration.privacy.realIP, "privacy.real_ip") ?? .variable(Array("http_x_real_ip".utf8)))
         siteSection = configuration.site.siteSection.map { Array($0.utf8) }
 
         if configuration.source.type == .file && configuration.source.include.isEmpty { fail("source.include", "expected at least one path or glob") }
@@ -153,7 +162,8 @@ public struct PipelinePlan: Sendable {
             } else if let inputs = rule.derive {
                 if inputs.isEmpty { fail("\(path).derive", "expected at least one field") }
                 let references = inputs.enumerated().compactMap { field($0.element, "\(path).derive[\($0.offset)]") }
-                identityRules.append(.derive(references, salt: Array((rule.salt ?? "").utf8), namespace: rule.namespace, state: rule.authenticatedState))
+                identityRules.append(.derive(references, salt: Array((rule.salt ?? "").utf8), namespace: rule.namespace,
+                                             state: rule.authenticatedState, daily: rule.rotate == .daily))
             }
         }
         self.identityRules = identityRules

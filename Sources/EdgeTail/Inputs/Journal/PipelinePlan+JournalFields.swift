@@ -9,7 +9,7 @@ extension PipelinePlan {
         for rule in identityRules {
             switch rule {
             case .field(let field, _, _, _): references.append(field)
-            case .derive(let fields, _, _, _): references += fields
+            case .derive(let fields, _, _, _, _): references += fields
             }
         }
         references.append(extractor.cookieField)
