@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Installs an edgetail .deb into a clean Debian 12 root in a chroot, runs
+# `edgetail --version` and `edgetail validate`, checks the user, groups and files
+# postinst made, purges the package and lists what is left. Needs root, debootstrap
+# and the Debian mirror. The debootstrap root is cached in .cache/deb-test/ (git-ignored).
+#
+#   packaging/deb-test.sh [dist/edgetail_VERSION_ARCH.deb]
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+deb="${1:-$(ls -t "$repo"/dist/edgetail_*.deb 2>/dev/null | head -1)}"
+[ -f "$deb" ] || { echo "deb-test: no package; run \`make deb\` first" >&2; exit 2; }
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+cache="$repo/.cache/deb-test"
+base="$cache/bookworm"
+root="$cache/root"
+started=$(date +%s)
+
+fail() { echo "deb-test: FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+if [ ! -f "$base/.complete" ]; then
+    # systemd is included so the unit can be verified where it is installed.
+    step "debootstrap bookworm (minbase + systemd) into $base (cached for later runs)"
+    rm -rf "$base"
+    mkdir -p "$cache"
+    debootstrap --variant=minbase --include=systemd bookworm "$base" "$mirror" >"$cache/debootstrap.log" 2>&1 \
+        || { tail -20 "$cache/debootstrap.log" >&2; fail "debootstrap"; }
+    touch "$base/.complete"
+fi
+
+step "fresh copy of the clean root"
+rm -rf "$root"
+cp -a "$base" "$root"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mount -t proc proc "$root/proc"
+trap 'umount "$root/proc" 2>/dev/null || true' EXIT
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+in_root dpkg-query -W -f='${Package}\n' > "$cache/before.txt"
+find "$root" -xdev \( -path "$root/proc" -o -path "$root/var/cache/apt" -o -path "$root/var/lib/apt/lists" \) -prune -o -print \
+    | sed "s|^$root||" | sort > "$cache/files-before.txt"
+
+step "install $(basename "$deb") with apt (pulls its Depends)"
+cp "$deb" "$root/tmp/edgetail.deb"
+in_root apt-get update -qq
+in_root apt-get install -y -qq /tmp/edgetail.deb >"$cache/install.log" 2>&1 || { tail -20 "$cache/install.log" >&2; fail "install"; }
+
+step "edgetail --version"
+version="$(in_root edgetail --version)"
+echo "$version"
+[ -n "$version" ] || fail "no version"
+step "edgetail validate -c /etc/edgetail/edgetail.yaml"
+in_root edgetail validate -c /etc/edgetail/edgetail.yaml || fail "the shipped configuration does not validate"
+step "what postinst made"
+in_root getent passwd edgetail || fail "no edgetail user"
+groups="$(in_root id -nG edgetail)"
+echo "groups: $groups"
+case " $groups " in *" adm "*) ;; *) fail "edgetail is not in adm" ;; esac
+if in_root getent group systemd-journal >/dev/null; then
+    case " $groups " in *" systemd-journal "*) ;; *) fail "edgetail is not in systemd-journal" ;; esac
+else
+    echo "(no systemd-journal group in this root: systemd is not installed, so nothing to join)"
+fi
+[ "$(stat -c %a "$root/etc/edgetail/client_secret")" = 600 ] || fail "client_secret is not mode 600"
+step "systemd-analyze verify (inside the root)"
+in_root systemd-analyze verify /usr/lib/systemd/system/edgetail.service || fail "systemd-analyze verify"
+step "systemd-analyze security --offline=yes"
+in_root systemd-analyze security --offline=yes /usr/lib/systemd/system/edgetail.service | tail -1
+step "the service as validated by its own user"
+in_root setpriv --reuid=edgetail --regid=edgetail --init-groups edgetail validate -c /etc/edgetail/edgetail.yaml >/dev/null \
+    || echo "(validate as edgetail fails: /var/lib/edgetail is made by systemd's StateDirectory= at start)"
+
+step "purge"
+in_root apt-get purge -y -qq edgetail >"$cache/purge.log" 2>&1 || { tail -20 "$cache/purge.log" >&2; fail "purge"; }
+in_root apt-get autoremove --purge -y -qq >>"$cache/purge.log" 2>&1 || true
+for path in /usr/bin/edgetail /etc/edgetail /var/lib/edgetail /etc/default/edgetail /usr/lib/systemd/system/edgetail.service; do
+    [ ! -e "$root$path" ] || fail "$path is left after purge"
+done
+in_root dpkg-query -W -f='${Package}\n' > "$cache/after.txt"
+diff -u "$cache/before.txt" "$cache/after.txt" || fail "packages differ from the clean root after purge"
+find "$root" -xdev \( -path "$root/proc" -o -path "$root/var/cache/apt" -o -path "$root/var/lib/apt/lists" \) -prune -o -print \
+    | sed "s|^$root||" | sort > "$cache/files-after.txt"
+step "left after purge (new paths, besides apt and dpkg bookkeeping)"
+comm -13 "$cache/files-before.txt" "$cache/files-after.txt" \
+    | grep -vE '^/(var/lib/dpkg|var/log|var/cache|var/lib/apt|tmp/edgetail.deb|etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$|etc/resolv.conf|etc/ld.so.cache)' || true
+echo "(the system user edgetail stays, as Debian policy asks: $(in_root getent passwd edgetail || echo gone))"
+
+echo "deb-test: PASS in $(( $(date +%s) - started )) s"
