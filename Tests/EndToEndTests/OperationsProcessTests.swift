@@ -22,7 +22,7 @@ import LocalEdge
         var text = """
         data_dir: \(path("data"))
         api: { listen: "127.0.0.1:0" }
-        log: { format: json, level: info }
+        log: { format: json, level: info, summary_interval: 0.2 }
         sinks:
           a: { type: file, path: \(path("a.jsonl")) }
           b: { type: file, path: \(path("b.jsonl")) }
@@ -121,6 +121,9 @@ import LocalEdge
         try await waitUntil("the old configuration still delivers") { events("b").count == 90 }
         #expect(events("b").suffix(10).allSatisfy { $0.section == "second" })
 
+        try await waitUntil("a summary line with every line read") {
+            logLines(process).contains { $0["message"] == "summary" && $0["lines"] == "170" && $0["page_views"] == "170" }
+        }
         let scraped = try await metrics(process)
         #expect(scraped.contains(#"edgetail_reloads_total{result="applied"} 1"#), "\(scraped)")
         #expect(scraped.contains(#"edgetail_reloads_total{result="rejected"} 1"#))

@@ -69,9 +69,16 @@ public final class EdgeTailRuntime: Sendable {
             }
         }
         if mode == .follow {
-            // The pipelines poll their own stop signals; this loop only relays the caller's.
+            // The pipelines poll their own stop signals; this loop relays the caller's
+            // and logs a summary line every `log.summary_interval`.
+            var lastSummary = ContinuousClock.now
             while !stop.isStopped && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
+                let interval = configuration.log.summaryInterval
+                if interval > 0 && ContinuousClock.now - lastSummary >= .milliseconds(Int(interval * 1000)) {
+                    lastSummary = .now
+                    logSummary()
+                }
             }
         }
         let tasks = state.withLock { state in
@@ -153,6 +160,28 @@ public final class EdgeTailRuntime: Sendable {
             "unchanged": "\(unchanged.compactMap { old.groups[$0] }.flatMap(\.runners).map(\.plan.name).sorted())",
             "removed": "\(changed.subtracting(fresh.keys).compactMap { old.groups[$0] }.flatMap(\.runners).map(\.plan.name).sorted())",
         ])
+    }
+
+    /// One line of totals since start: what the operator reads to see it is working.
+    func logSummary() {
+        let snapshot = telemetrySnapshot()
+        var lines = PipelineCounts()
+        for pipeline in snapshot.pipelines.values { lines.add(pipeline.counts) }
+        var metadata: Logger.Metadata = [
+            "lines": "\(lines.lines)", "page_views": "\(lines.pageViews)", "link_clicks": "\(lines.linkClicks)",
+            "dropped": "\(lines.droppedTotal)", "failed": "\(lines.failed)",
+            "lag_bytes": "\(snapshot.pipelines.values.compactMap(\.checkpointLagBytes).reduce(0, +))",
+        ]
+        if !snapshot.sinks.isEmpty {
+            let sinks = snapshot.sinks.values
+            metadata["delivered"] = "\(sinks.reduce(0) { $0 + $1.eventsDelivered })"
+            metadata["dead_lettered"] = "\(sinks.reduce(0) { $0 + $1.eventsDeadLettered })"
+            metadata["retries"] = "\(sinks.reduce(0) { $0 + $1.retries })"
+            metadata["buffered"] = "\(sinks.reduce(0) { $0 + $1.buffer.memoryEvents + $1.buffer.diskEvents })"
+        }
+        let failed = snapshot.pipelines.filter { $0.value.failure != nil }.map(\.key).sorted()
+        if !failed.isEmpty { metadata["stopped_pipelines"] = "\(failed)" }
+        logger.info("summary", metadata: metadata)
     }
 
     /// Counts a reload that failed before reaching the runtime (an unreadable file).
