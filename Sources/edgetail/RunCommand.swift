@@ -112,6 +112,7 @@ struct ReloadService: Service {
                 configuration = try options.load()
                 let report = ConfigurationValidator.validate(configuration, mainFile: options.config)
                 guard report.isValid else { throw ConfigurationErrors(report.errors) }
+                for warning in report.warnings { logger.warning("configuration: \(warning)") }
             } catch {
                 runtime.recordRejectedReload()
                 logger.error("new configuration rejected; the running one stays", metadata: ["error": "\(error)"])
