@@ -35,7 +35,8 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 
 install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/systemd/system" \
-    "$root/etc/edgetail/pipelines.d" "$root/etc/default" "$root/usr/share/doc/edgetail/pipelines"
+    "$root/etc/edgetail/pipelines.d" "$root/etc/default" "$root/usr/share/doc/edgetail/pipelines" \
+    "$root/usr/share/lintian/overrides"
 install -m 0755 "$binary" "$root/usr/bin/edgetail"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/edgetail"
 install -m 0644 "$here/edgetail.service" "$root/usr/lib/systemd/system/edgetail.service"
@@ -44,6 +45,7 @@ install -m 0644 "$here/etc/pipelines.d/nginx.yaml" "$root/etc/edgetail/pipelines
 install -m 0644 "$here/etc/default-edgetail" "$root/etc/default/edgetail"
 install -m 0644 "$repo/README.md" "$root/usr/share/doc/edgetail/README.md"
 install -m 0644 "$here/debian/copyright" "$root/usr/share/doc/edgetail/copyright"
+install -m 0644 "$here/debian/lintian-overrides" "$root/usr/share/lintian/overrides/edgetail"
 for pipeline in "$repo"/pipelines/*.yaml; do
     [ "$(basename "$pipeline")" = demo.yaml ] || install -m 0644 "$pipeline" "$root/usr/share/doc/edgetail/pipelines/"
 done
