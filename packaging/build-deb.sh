@@ -4,8 +4,8 @@
 #   packaging/build-deb.sh --binary .build/release/edgetail --output dist [--version V] [--fast]
 #
 # The binary is copied and stripped; Depends is computed from its shared libraries
-# (dpkg-shlibdeps, or ldd + dpkg -S where dpkg-dev is missing). --fast compresses
-# with gzip -1 instead of xz, for tests that only look inside the package.
+# (dpkg-shlibdeps, or ldd + dpkg -S where dpkg-dev is missing). --fast leaves
+# the package uncompressed (not xz), for tests that only look inside the package.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
         --binary) binary="$2"; shift 2 ;;
         --output) output="$2"; shift 2 ;;
         --version) version="$2"; shift 2 ;;
-        --fast) compression=(-Zgzip -z1); shift ;;
+        --fast) compression=(-Znone); shift ;;
         -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
         *) echo "build-deb.sh: unknown argument $1" >&2; exit 2 ;;
     esac

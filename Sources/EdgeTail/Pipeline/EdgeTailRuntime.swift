@@ -131,7 +131,14 @@ public final class EdgeTailRuntime: Sendable {
                 stopping.append(group)
             }
         }
-        for group in stopping { await group.task?.value }
+        for group in stopping {
+            if let task = group.task {
+                await task.value
+            } else {
+                // Never started (a reload right at start): its sink still holds a client to close.
+                try? await group.shared.sink.drain()
+            }
+        }
         let unchanged = Set(old.groups.keys).subtracting(changed)
         state.withLock { state in
             for group in stopping {
@@ -260,6 +267,23 @@ public final class EdgeTailRuntime: Sendable {
         let fingerprints = try fingerprints(configuration)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         var groups: [String: Group] = [:]
+        do {
+            try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger, metrics: metrics)
+        } catch {
+            // Sinks made before the failure hold HTTP clients: close them.
+            let made = groups.values.map(\.shared.sink)
+            Task { for sink in made { try? await sink.drain() } }
+            throw error
+        }
+        for plan in plans where configuration.sinks[plan.sink] == nil {
+            throw ConfigurationError(file: configuration.origins["pipeline:" + plan.name] ?? "", keyPath: "pipeline '\(plan.name)': sink",
+                                     message: "unknown sink '\(plan.sink)'")
+        }
+        return groups
+    }
+
+    private static func addGroups(to groups: inout [String: Group], _ configuration: EdgeTailConfiguration, plans: [PipelinePlan],
+                                  fingerprints: [String: String], only: Set<String>?, logger: Logger, metrics: MetricsExporter?) throws {
         for (name, sinkConfiguration) in configuration.sinks where only?.contains(name) ?? true {
             let groupPlans = plans.filter { $0.sink == name }
             guard !groupPlans.isEmpty, let fingerprint = fingerprints[name] else { continue }
@@ -283,11 +307,6 @@ public final class EdgeTailRuntime: Sendable {
             }
             groups[name] = Group(sink: name, fingerprint: fingerprint, runners: runners, shared: shared, edge: edge)
         }
-        for plan in plans where configuration.sinks[plan.sink] == nil {
-            throw ConfigurationError(file: configuration.origins["pipeline:" + plan.name] ?? "", keyPath: "pipeline '\(plan.name)': sink",
-                                     message: "unknown sink '\(plan.sink)'")
-        }
-        return groups
     }
 
     /// A fingerprint per used sink: the sink's configuration, its pipelines' and the
