@@ -69,11 +69,13 @@ public final class EdgeTailRuntime: Sendable {
             }
         }
         if mode == .follow {
-            // The pipelines poll their own stop signals; this loop relays the caller's
-            // and logs a summary line every `log.summary_interval`.
+            // The pipelines poll their own stop signals; this loop relays the caller's,
+            // logs changes of the sinks' state and a summary every `log.summary_interval`.
             var lastSummary = ContinuousClock.now
+            var watcher = SinkStateWatcher()
             while !stop.isStopped && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
+                watcher.observe(telemetrySnapshot().sinks, logger: logger)
                 let interval = configuration.log.summaryInterval
                 if interval > 0 && ContinuousClock.now - lastSummary >= .milliseconds(Int(interval * 1000)) {
                     lastSummary = .now
