@@ -2,8 +2,8 @@
 # Debian packages the build needs first, so they work on a fresh machine.
 
 APT_PACKAGES := pkg-config libpcre2-dev libsystemd-dev libsqlite3-dev systemd-journal-remote binutils dpkg-dev
-# Only for `make deb` (lintian) and `make deb-test` (debootstrap).
-DEB_APT_PACKAGES := lintian debootstrap
+# Only for `make deb` (lintian) and `make deb-test` (debootstrap, systemd-nspawn).
+DEB_APT_PACKAGES := lintian debootstrap systemd-container
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 

@@ -88,7 +88,7 @@ import EdgeTail
         let unit = try String(contentsOfFile: extracted + "/usr/lib/systemd/system/edgetail.service", encoding: .utf8)
         for line in [
             "User=edgetail", "StateDirectory=edgetail", "ExecStartPre=/usr/bin/edgetail validate -c /etc/edgetail/edgetail.yaml",
-            "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict",
+            #"ExecReload=/bin/sh -c 'kill -HUP "$MAINPID"'"#, "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict",
             "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "CapabilityBoundingSet=\n",
             "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "UMask=0077", "LoadCredential=client_secret:",
         ] {
