@@ -1,14 +1,26 @@
 # edgetail: two commands matter, `make run` and `make test`. Both install the
 # Debian packages the build needs first, so they work on a fresh machine.
 
-APT_PACKAGES := pkg-config libpcre2-dev libsystemd-dev libsqlite3-dev systemd-journal-remote
+APT_PACKAGES := pkg-config libpcre2-dev libsystemd-dev libsqlite3-dev systemd-journal-remote binutils dpkg-dev
+# Only for `make deb` (lintian) and `make deb-test` (debootstrap, systemd-nspawn).
+DEB_APT_PACKAGES := lintian debootstrap systemd-container
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build run test bench clean
+VERSION := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/EdgeTail/Version.swift)
+ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB := dist/edgetail_$(VERSION)_$(ARCH).deb
+
+.PHONY: deps deb-deps install-apt build run test bench deb deb-test clean
 
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory install-apt PACKAGES="$(APT_PACKAGES)"
+
+deb-deps: deps
+	@$(MAKE) --no-print-directory install-apt PACKAGES="$(DEB_APT_PACKAGES)"
+
+install-apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -27,5 +39,16 @@ test: deps
 bench: deps
 	$(SWIFT) run -c release ParseBenchmark
 
+# The Debian package: a stripped release binary with the Swift runtime linked in.
+deb: deb-deps
+	$(SWIFT) build -c release --scratch-path .build-release --product edgetail --static-swift-stdlib
+	packaging/build-deb.sh --binary .build-release/release/edgetail --output dist
+	lintian --fail-on error --tag-display-limit 0 $(DEB)
+	@ls -l $(DEB)
+
+# Installs the package into a clean Debian root (debootstrap, cached in .cache/), purges it.
+deb-test: deb
+	$(SUDO) packaging/deb-test.sh $(DEB)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-release dist

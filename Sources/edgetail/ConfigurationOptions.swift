@@ -7,8 +7,8 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: [.short, .customLong("config")], help: "The configuration file.")
     var config: String = "/etc/edgetail/edgetail.yaml"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: the configuration's log.level, else info).")
+    var logLevel: Logger.Level?
 
     func load() throws -> EdgeTailConfiguration {
         do {
@@ -20,8 +20,13 @@ struct ConfigurationOptions: ParsableArguments {
 
     func makeLogger(label: String) -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = logLevel
+        logger.logLevel = logLevel ?? .info
         return logger
+    }
+
+    /// The logger `log:` of the configuration asks for; `--log-level` wins over its level.
+    func makeLogger(label: String, configuration: EdgeTailConfiguration) -> Logger {
+        LogSetup.makeLogger(label: label, configuration: configuration.log, levelOverride: logLevel)
     }
 }
 

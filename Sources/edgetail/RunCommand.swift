@@ -3,9 +3,11 @@ import EdgeTail
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `edgetail run`: runs the pipelines until SIGINT/SIGTERM (or, with `--once`,
-/// until everything there is has been read and delivered).
+/// until everything there is has been read and delivered). SIGHUP reads the
+/// configuration again and applies it; `api:` serves `/metrics` and `/health`.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Runs the configured pipelines.")
@@ -20,27 +22,59 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let logger = options.makeLogger(label: "edgetail")
+        let logger = options.makeLogger(label: "edgetail", configuration: configuration)
+        let metrics = configuration.api.map { _ in MetricsExporter() }
         let runtime: EdgeTailRuntime
         do {
-            runtime = try EdgeTailRuntime(configuration: configuration, logger: logger)
+            runtime = try EdgeTailRuntime(configuration: configuration, logger: logger, metrics: metrics)
         } catch {
+            logger.error("cannot start", metadata: ["error": "\(error)"])
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let service = RuntimeService(runtime: runtime, mode: once ? .once : .follow)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        logger.info("started", metadata: ["pipelines": "\(runtime.runners.map(\.plan.name))", "mode": "\(once ? "once" : "follow")"])
-        try await group.run()
+        var server: TelemetryServer?
+        if let api = configuration.api, let metrics {
+            let made = TelemetryServer(configuration: api, exporter: metrics, logger: logger) { runtime.telemetrySnapshot() }
+            do {
+                _ = try await made.start()
+            } catch {
+                logger.error("cannot start", metadata: ["error": "\(error)"])
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            server = made
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if !once {
+            // Trapped before "started" is logged, so a SIGHUP after it never kills the process.
+            let hangups = await UnixSignalsSequence(trapping: .sighup)
+            services.append(.init(service: ReloadService(runtime: runtime, options: options, signals: hangups, logger: logger),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        services.append(.init(service: RuntimeService(runtime: runtime, mode: once ? .once : .follow),
+                              successTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("started", metadata: [
+            "config": "\(options.config)", "version": "\(EdgeTailVersion.string)",
+            "pipelines": "\(runtime.runners.map(\.plan.name))", "mode": "\(once ? "once" : "follow")",
+        ])
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+        }
+        await server?.stop()
         let counts = runtime.counts
         RunSummary.print(counts)
         if let summaryJSON {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try encoder.encode(counts).write(to: URL(fileURLWithPath: summaryJSON))
+        }
+        if let failure {
+            logger.error("stopped with an error", metadata: ["error": "\(failure)"])
+            throw failure
         }
         logger.info("stopped")
     }
@@ -58,6 +92,40 @@ struct RuntimeService: Service {
             try await runtime.run(mode: mode, stop: stop)
         } onGracefulShutdown: {
             stop.stop()
+        }
+    }
+}
+
+/// SIGHUP: reads the configuration file again, validates it like `edgetail validate`,
+/// and applies it; an invalid one is logged and the running one stays.
+struct ReloadService: Service {
+    let runtime: EdgeTailRuntime
+    let options: ConfigurationOptions
+    let signals: UnixSignalsSequence
+    let logger: Logger
+
+    func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            logger.info("SIGHUP: reading the configuration again", metadata: ["config": "\(options.config)"])
+            let configuration: EdgeTailConfiguration
+            do {
+                configuration = try options.load()
+                let report = ConfigurationValidator.validate(configuration, mainFile: options.config)
+                guard report.isValid else { throw ConfigurationErrors(report.errors) }
+                for warning in report.warnings { logger.warning("configuration: \(warning)") }
+            } catch {
+                runtime.recordRejectedReload()
+                logger.error("new configuration rejected; the running one stays", metadata: ["error": "\(error)"])
+                continue
+            }
+            if configuration.api != runtime.configuration.api || configuration.log != runtime.configuration.log {
+                logger.warning("'api' and 'log' are read at start only; restart edgetail to change them")
+            }
+            do {
+                try await runtime.reload(configuration)
+            } catch {
+                logger.error("new configuration rejected; the running one stays", metadata: ["error": "\(error)"])
+            }
         }
     }
 }

@@ -115,10 +115,9 @@ actor EventBuffer {
             if configuration.whenFull == .block || !diskWritable {
                 // A full disk holds the sources whatever `when_full` says: nothing is
                 // dropped for a condition that clears by itself.
+                // Logged once by the sink's state watcher (`sink buffer full; sources wait`).
                 if !counts.blocked {
                     counts.blocked = true
-                    logger.warning("buffer full: sources wait until room frees", metadata: [
-                        "memoryBytes": "\(memoryHeld)", "diskBytes": "\(disk?.diskBytes ?? 0)"])
                     publish()
                 }
                 await withCheckedContinuation { roomWaiters.append($0) }
@@ -213,10 +212,7 @@ actor EventBuffer {
     private func wakeSubmitters() {
         let waiters = roomWaiters
         roomWaiters.removeAll()
-        if !waiters.isEmpty && counts.blocked {
-            counts.blocked = false
-            logger.info("buffer has room again: sources resume")
-        }
+        if !waiters.isEmpty && counts.blocked { counts.blocked = false }
         for waiter in waiters { waiter.resume() }
     }
 

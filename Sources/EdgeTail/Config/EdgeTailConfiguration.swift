@@ -9,13 +9,17 @@ public struct EdgeTailConfiguration: Decodable, Sendable {
     public var include: [String]
     public var sinks: [String: SinkConfiguration]
     public var pipelines: [PipelineConfiguration]
+    /// `/metrics` and `/health`; not served when the key is absent.
+    public var api: APIConfiguration?
+    /// edgetail's own log on standard error.
+    public var log = LogConfiguration()
 
     /// The file each pipeline and sink came from, for error messages.
     public var origins: [String: String] = [:]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDirectory = "data_dir"
-        case include, sinks, pipelines
+        case include, sinks, pipelines, api, log
     }
 
     public init(dataDirectory: String, include: [String] = [], sinks: [String: SinkConfiguration], pipelines: [PipelineConfiguration]) {
@@ -32,6 +36,8 @@ public struct EdgeTailConfiguration: Decodable, Sendable {
         include = try container.decodeIfPresent(OneOrMany<String>.self, forKey: .include)?.values ?? []
         sinks = try container.decodeIfPresent([String: SinkConfiguration].self, forKey: .sinks) ?? [:]
         pipelines = try container.decodeIfPresent([PipelineConfiguration].self, forKey: .pipelines) ?? []
+        api = try container.decodeIfPresent(APIConfiguration.self, forKey: .api)
+        log = try container.decodeIfPresent(LogConfiguration.self, forKey: .log) ?? LogConfiguration()
     }
 }
 

@@ -20,6 +20,8 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     public let configuration: EdgeSinkConfiguration
     public let statistics = EdgeSinkStatistics()
     public let deadLetters: DeadLetterStore
+    /// Each request's duration, for the latency histogram of `/metrics`.
+    public let requestLatency = RequestLatencyRecorder()
     let logger: Logger
     let client: HTTPClient
     let credentials: EdgeCredentials
@@ -290,6 +292,8 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
             return .failed("\(error)")
         }
         request.body = .bytes(ByteBuffer(bytes: body))
+        let started = ContinuousClock.now
+        defer { requestLatency.record(ContinuousClock.now - started) }
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
             let data = try await response.body.collect(upTo: 1 << 20)
