@@ -17,6 +17,7 @@ struct EdgeTailCommand: AsyncParsableCommand {
             CollectorCommand.self,
             CheckpointsCommand.self,
             StatusCommand.self,
+            DetectCommand.self,
         ]
     )
 }

@@ -1,0 +1,75 @@
+/// Guesses a log's format from a sample of its lines, for `edgetail detect`: each
+/// known format parses the sample, and the one that parses most lines (the simplest
+/// of equals) is suggested with the `parser:` lines to put in a pipeline file.
+public enum FormatDetector {
+    public struct Candidate: Sendable {
+        public var format: String
+        /// The `parser:` value to write in a pipeline file.
+        public var parserYAML: String
+        public var parsed: Int
+        public var failed: Int
+        /// Why the first failing line failed.
+        public var firstError: String?
+        /// Record parts found in at least half of the parsed lines (`client`, `time`, `url`, …).
+        public var roles: [String]
+        /// Fields without a role, available as `{var.NAME}` (json, logfmt).
+        public var otherFields: [String]
+        /// Quoted fields after the user agent (combined).
+        public var extraFields: Int
+    }
+
+    /// Every candidate's result on `lines`, best first.
+    public static func detect(_ lines: [[UInt8]]) -> [Candidate] {
+        let roles = FieldRoles(fields: [:], timeFormat: .auto)
+        let candidates: [(String, String, LineParser)] = [
+            ("combined", "{ format: combined }", .access(AccessLogParser(format: .combined))),
+            ("common", "{ format: common }", .access(AccessLogParser(format: .common))),
+            ("json", "{ format: json }", .json(JSONLineParser(roles: roles))),
+            ("logfmt", "{ format: logfmt }", .logfmt(LogfmtParser(roles: roles))),
+        ]
+        var results: [Candidate] = []
+        for (format, yaml, parser) in candidates {
+            var candidate = Candidate(format: format, parserYAML: yaml, parsed: 0, failed: 0, firstError: nil, roles: [],
+                                      otherFields: [], extraFields: 0)
+            var record = AccessLogRecord()
+            var seen: [String: Int] = [:]
+            var others: [String] = []
+            for line in lines where !line.isEmpty {
+                do {
+                    try line.withUnsafeBufferPointer { buffer throws(LineParseError) in
+                        try parser.parse(buffer, line: ByteRange(0, buffer.count), into: &record)
+                    }
+                    candidate.parsed += 1
+                    for role in presentRoles(record) { seen[role, default: 0] += 1 }
+                    candidate.extraFields = max(candidate.extraFields, record.extras.count)
+                    for field in record.named {
+                        let name = String(decoding: field.name, as: UTF8.self)
+                        if !others.contains(name) && others.count < 40 { others.append(name) }
+                    }
+                } catch {
+                    candidate.failed += 1
+                    if candidate.firstError == nil { candidate.firstError = error.description }
+                }
+            }
+            candidate.roles = seen.filter { $0.value * 2 >= candidate.parsed }.keys.sorted()
+            candidate.otherFields = others
+            results.append(candidate)
+        }
+        // Most lines parsed first; among equals, the order above (simplest first).
+        return results.enumerated().sorted { ($0.element.parsed, -$0.offset) > ($1.element.parsed, -$1.offset) }.map(\.element)
+    }
+
+    static func presentRoles(_ record: AccessLogRecord) -> [String] {
+        var roles: [String] = []
+        if !record.client.isEmpty { roles.append("client") }
+        if !record.timeText.isEmpty { roles.append("time") }
+        if !record.method.isEmpty { roles.append("method") }
+        if !record.target.isEmpty || !record.path.isEmpty { roles.append("url") }
+        if record.status != 0 { roles.append("status") }
+        if !record.referer.isEmpty { roles.append("referer") }
+        if !record.userAgent.isEmpty { roles.append("user_agent") }
+        if !record.virtualHost.isEmpty { roles.append("host") }
+        if !record.cookieHeader.isEmpty { roles.append("cookie") }
+        return roles
+    }
+}
