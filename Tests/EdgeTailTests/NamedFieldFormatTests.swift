@@ -100,4 +100,50 @@ import Testing
             #expect("\(error)".contains("unknown role 'clientip'"), "\(error)")
         }
     }
+
+    func time(_ text: String, _ parsing: TimeParsing) -> LogTime? {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { parsing.parse($0, ByteRange(0, bytes.count)) }
+    }
+
+    @Test func strftimePatternsAndZones() throws {
+        let paris = try #require(TimeParsing.zone("Europe/Paris"))
+        let pattern = try TimeParsing.pattern("%Y-%m-%d %H:%M:%S,%f")
+        // Summer: Paris is UTC+2; winter: UTC+1.
+        let summer = try #require(time("2024-07-01 12:00:00,250", TimeParsing(form: pattern, zone: paris)))
+        #expect(summer.epochSeconds == 1_719_828_000 && summer.milliseconds == 250 && summer.offsetSeconds == 7200)
+        let winter = try #require(time("2024-01-15 12:00:00,0", TimeParsing(form: pattern, zone: paris)))
+        #expect(winter.offsetSeconds == 3600)
+        let fixed = try #require(time("15/Jan/24 08:30:00 +0530", TimeParsing(form: try TimeParsing.pattern("%d/%b/%y %T %z"))))
+        #expect(fixed.epochSeconds == 1_705_287_600 && fixed.offsetSeconds == 19_800)
+        // An ISO time without an offset takes the configured zone; with one, its own.
+        let local = try #require(time("2024-07-01T12:00:00", TimeParsing(form: .iso8601, zone: .fixed(seconds: -14_400))))
+        #expect(local.epochSeconds == 1_719_849_600)
+        let own = try #require(time("2024-07-01T12:00:00Z", TimeParsing(form: .iso8601, zone: paris)))
+        #expect(own.epochSeconds == 1_719_835_200)
+        #expect(time("2024-07-01 12:00", TimeParsing(form: pattern)) == nil)
+        #expect(time("2024-13-01 12:00:00,1", TimeParsing(form: pattern)) == nil)
+        #expect(TimeParsing.zone("Mars/Olympus") == nil)
+        #expect(TimeParsing.zone("+05:30") == .fixed(seconds: 19_800))
+    }
+
+    @Test func timeFormatAndTimezoneMistakesNameTheKey() {
+        for (format, expected) in [("json, time_format: '%Y-%q'", "unsupported directive '%q'"), ("json, time_format: yesterday", "unknown time_format 'yesterday'"),
+                                   ("json, timezone: Mars/Olympus", "unknown timezone 'Mars/Olympus'"), ("combined, timezone: UTC", "go with format: json")] {
+            do {
+                _ = try makePlan(identity: identity, format: format)
+                Issue.record("\(format) was accepted")
+            } catch {
+                #expect("\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
+    @Test func aLogfmtLineWithALocalTimeAndAZone() throws {
+        let plan = try makePlan(identity: identity, format: "logfmt, time_format: '%Y-%m-%d %H:%M:%S', timezone: Europe/Paris")
+        let (outcome, event) = try mapLine(#"time="2024-07-01 12:00:00" client_ip=203.0.113.9 method=GET url=/ status=200 user_agent=Mozilla/5.0"#, plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "xdm.timestamp") as? String == "2024-07-01T10:00:00.000Z")
+        #expect(event?.value(at: "xdm.placeContext.localTime") as? String == "2024-07-01T12:00:00.000+02:00")
+    }
 }

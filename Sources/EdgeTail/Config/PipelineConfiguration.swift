@@ -185,8 +185,10 @@ public struct ParserConfiguration: Decodable, Sendable {
     public var pattern: String?
     /// For `json`, `logfmt`, `regex`: which field plays which role (`client: ip`).
     public var fields: [FieldRoles.Role: String]
-    /// How the `time` field is written (`auto`, `clf`, `iso8601`, `epoch`, `epoch_ms`, `epoch_us`).
-    public var timeFormat: FieldRoles.TimeFormat
+    /// How the `time` field is written (`time_format`: `auto`, `clf`, `iso8601`, `epoch`,
+    /// `epoch_ms`, `epoch_us` or a strftime pattern) and the zone of times without an
+    /// offset (`timezone`: `UTC`, `+02:00`, `Europe/Paris`).
+    public var time: TimeParsing
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format
@@ -194,6 +196,7 @@ public struct ParserConfiguration: Decodable, Sendable {
         case cookieField = "cookie_field"
         case pattern, fields
         case timeFormat = "time_format"
+        case timezone
     }
 
     var namedFieldFormat: Bool { format == .json || format == .logfmt || format == .regex }
@@ -221,10 +224,38 @@ public struct ParserConfiguration: Decodable, Sendable {
             fields[role] = value
         }
         self.fields = fields
-        timeFormat = try container.decodeIfPresent(FieldRoles.TimeFormat.self, forKey: .timeFormat) ?? .auto
-        if (!fields.isEmpty || container.contains(.timeFormat)) && !namedFieldFormat {
-            throw DecodingError.dataCorruptedError(forKey: container.contains(.fields) ? .fields : .timeFormat, in: container,
-                                                   debugDescription: "fields and time_format go with format: json, logfmt or regex")
+        var form = TimeParsing.Form.auto
+        if let text = try container.decodeIfPresent(String.self, forKey: .timeFormat) {
+            switch text {
+            case "auto": form = .auto
+            case "clf": form = .clf
+            case "iso8601": form = .iso8601
+            case "epoch": form = .epoch
+            case "epoch_ms": form = .epochMillis
+            case "epoch_us": form = .epochMicros
+            default:
+                guard text.contains("%") else {
+                    throw DecodingError.dataCorruptedError(forKey: .timeFormat, in: container, debugDescription:
+                        "unknown time_format '\(text)'; expected auto, clf, iso8601, epoch, epoch_ms, epoch_us or a strftime pattern such as '%Y-%m-%d %H:%M:%S'")
+                }
+                do { form = try TimeParsing.pattern(text) } catch {
+                    throw DecodingError.dataCorruptedError(forKey: .timeFormat, in: container, debugDescription: error.description)
+                }
+            }
+        }
+        var zone = TimeParsing.Zone.fixed(seconds: 0)
+        if let text = try container.decodeIfPresent(String.self, forKey: .timezone) {
+            guard let parsed = TimeParsing.zone(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .timezone, in: container,
+                                                       debugDescription: "unknown timezone '\(text)'; expected UTC, an offset such as +02:00, or an IANA name such as Europe/Paris")
+            }
+            zone = parsed
+        }
+        time = TimeParsing(form: form, zone: zone)
+        let timeKeys = [CodingKeys.fields, .timeFormat, .timezone].filter { container.contains($0) }
+        if let key = timeKeys.first, !namedFieldFormat {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container,
+                                                   debugDescription: "fields, time_format and timezone go with format: json, logfmt or regex")
         }
     }
 }

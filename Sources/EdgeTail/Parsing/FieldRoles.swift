@@ -13,14 +13,6 @@ public struct FieldRoles: Sendable {
         case host, cookie
     }
 
-    /// How the `time` role's value is written.
-    public enum TimeFormat: String, ConfigurationWord {
-        /// ISO-8601, `[10/Oct/2000:13:55:36 -0700]`, or epoch seconds/ms/µs by magnitude.
-        case auto, clf, iso8601, epoch
-        case epochMillis = "epoch_ms"
-        case epochMicros = "epoch_us"
-    }
-
     struct Entry: Sendable {
         var name: [UInt8]
         var slot: LogFormatTemplate.Slot
@@ -47,12 +39,12 @@ public struct FieldRoles: Sendable {
     ]
 
     /// - Parameter fields: role → field name, from `fields:`.
-    public init(fields: [Role: String], timeFormat: TimeFormat) {
+    public init(fields: [Role: String], time: TimeParsing = TimeParsing()) {
         var entries: [Entry] = []
         for role in Role.allCases {
             let names = fields[role].map { [$0] } ?? Self.defaultNames[role] ?? []
             for name in names {
-                entries.append(Entry(name: Array(name.utf8), slot: Self.slot(role, name: name, timeFormat: timeFormat, explicit: fields[role] != nil)))
+                entries.append(Entry(name: Array(name.utf8), slot: Self.slot(role, time: time)))
             }
         }
         // Named time variables of nginx say how they are written.
@@ -63,19 +55,11 @@ public struct FieldRoles: Sendable {
         self.entries = entries
     }
 
-    static func slot(_ role: Role, name: String, timeFormat: TimeFormat, explicit: Bool) -> LogFormatTemplate.Slot {
+    static func slot(_ role: Role, time: TimeParsing) -> LogFormatTemplate.Slot {
         switch role {
         case .client: .client
         case .user: .user
-        case .time:
-            switch timeFormat {
-            case .auto: .timeAuto
-            case .clf: .timeAuto
-            case .iso8601: .timeISO8601
-            case .epoch: .timeEpoch
-            case .epochMillis: .timeEpochMillis
-            case .epochMicros: .timeEpochMicros
-            }
+        case .time: .time(time)
         case .method: .method
         case .request: .request
         case .url: .target

@@ -20,7 +20,7 @@ public enum FormatDetector {
 
     /// Every candidate's result on `lines`, best first.
     public static func detect(_ lines: [[UInt8]]) -> [Candidate] {
-        let roles = FieldRoles(fields: [:], timeFormat: .auto)
+        let roles = FieldRoles(fields: [:])
         let candidates: [(String, String, LineParser)] = [
             ("combined", "{ format: combined }", .access(AccessLogParser(format: .combined))),
             ("common", "{ format: common }", .access(AccessLogParser(format: .common))),

@@ -19,6 +19,8 @@ public struct LogFormatTemplate: Sendable, Equatable {
         case timeEpochMillis, timeEpochMicros
         /// ISO-8601, the common log format's time, or an epoch number, whichever it is.
         case timeAuto
+        /// As `time_format` and `timezone` say (json, logfmt, regex).
+        case time(TimeParsing)
         case request, method, target, path
         /// The query string without `?` (`$args`), or with it (`%q`).
         case query, queryWithMark

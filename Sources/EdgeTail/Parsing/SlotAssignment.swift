@@ -50,6 +50,11 @@ extension LogFormatTemplate.Slot {
             record.timeText = value
             record.time = time
             sawTime = true
+        case .time(let parsing):
+            guard let time = parsing.parse(buffer, value) else { throw .malformedField(name) }
+            record.timeText = value
+            record.time = time
+            sawTime = true
         case .timeAuto:
             let inner = value.count >= 2 && buffer[value.start] == UInt8(ascii: "[") ? ByteRange(value.start + 1, value.end - 1) : value
             guard let time = LogFormatParser.parseISO8601(buffer, inner) ?? AccessLogParser.parseCommonLogTime(buffer, inner)

@@ -60,11 +60,11 @@ public struct PipelinePlan: Sendable {
         sink = configuration.sink
         switch configuration.parser.format {
         case .json:
-            parser = .json(JSONLineParser(roles: FieldRoles(fields: configuration.parser.fields, timeFormat: configuration.parser.timeFormat)))
+            parser = .json(JSONLineParser(roles: FieldRoles(fields: configuration.parser.fields, time: configuration.parser.time)))
         case .logfmt:
-            parser = .logfmt(LogfmtParser(roles: FieldRoles(fields: configuration.parser.fields, timeFormat: configuration.parser.timeFormat)))
+            parser = .logfmt(LogfmtParser(roles: FieldRoles(fields: configuration.parser.fields, time: configuration.parser.time)))
         case .regex:
-            let roles = FieldRoles(fields: configuration.parser.fields, timeFormat: configuration.parser.timeFormat)
+            let roles = FieldRoles(fields: configuration.parser.fields, time: configuration.parser.time)
             do {
                 let pattern = try RegexPattern(configuration.parser.pattern ?? "")
                 if pattern.namedGroups.isEmpty { fail("parser.pattern", "has no named groups; name the fields, e.g. (?<client>\\S+)") }
