@@ -3,10 +3,11 @@ import Foundation
 
 // Parse + map + serialise throughput on one core, over a generated combined log.
 //
-//     swift run -c release ParseBenchmark [lines] [--format combined|json|logfmt|regex]
+//     swift run -c release ParseBenchmark [lines] [--format combined|nginx|apache|json|logfmt|regex]
 //
 // `--format` writes the same lines as nginx `escape=json` objects, as logfmt, or keeps
-// them combined and parses them with a PCRE2 pattern of named groups instead.
+// them combined and parses them with a PCRE2 pattern of named groups, or with the
+// compiled nginx / Apache default `combined` log formats, instead.
 //
 // The log has 5,000 visitors, 12 % crawler lines, 30 % static assets, downloads,
 // outbound clicks and errors, like the bundled sample. Lines are framed into 256 KiB
@@ -23,6 +24,8 @@ switch format {
 case "json": parserYAML = "{ format: json }"
 case "logfmt": parserYAML = "{ format: logfmt }"
 case "regex": parserYAML = "{ format: regex, pattern: '\(regexPattern)' }"
+case "nginx": parserYAML = "{ format: nginx }"
+case "apache": parserYAML = "{ format: apache }"
 default: parserYAML = "{ format: combined }"
 }
 
