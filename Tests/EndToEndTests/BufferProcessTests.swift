@@ -194,7 +194,9 @@ import LocalEdge
         }
         try handle.close()
         let spilled = scratch.segmentBytes
-        #expect(spilled > 100 << 20, "segments hold \(spilled) bytes")
+        // 200,000 events of about 520 bytes, less what the 1 MiB of memory holds (and
+        // what parking and delivery timing leave there): far beyond the memory budget.
+        #expect(spilled > 64 << 20, "segments hold \(spilled) bytes")
         // Four times the backlog, (almost) the same memory.
         #expect(peak - peakAfterFirstChunk < 24 << 20, "RSS grew from \(peakAfterFirstChunk) to \(peak) bytes while the backlog grew to \(spilled)")
 
