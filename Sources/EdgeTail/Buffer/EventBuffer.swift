@@ -177,7 +177,14 @@ actor EventBuffer {
         if configuration.fsyncInterval == 0 {
             for event in events { event.acknowledgement.acknowledge() }
         } else {
-            for event in events { awaitingSync.append((event.acknowledgement, 1)) }
+            // Events of one source batch share an acknowledgement: one entry per run of them.
+            for event in events {
+                if let last = awaitingSync.last, last.0 === event.acknowledgement {
+                    awaitingSync[awaitingSync.count - 1].1 += 1
+                } else {
+                    awaitingSync.append((event.acknowledgement, 1))
+                }
+            }
         }
         wakeReader()
         publish()

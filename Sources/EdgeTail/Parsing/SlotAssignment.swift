@@ -1,6 +1,7 @@
 extension LogFormatTemplate.Slot {
     /// Puts a field's value where the record keeps it, parsing numbers and times.
-    func assign(_ value: ByteRange, name: String, _ buffer: UnsafeBufferPointer<UInt8>,
+    /// The name is built only for an error message, never on the way through.
+    func assign(_ value: ByteRange, name: @autoclosure () -> String, _ buffer: UnsafeBufferPointer<UInt8>,
                 _ record: inout AccessLogRecord, sawTime: inout Bool) throws(LineParseError) {
         let slot = self
         switch slot {
@@ -24,41 +25,41 @@ extension LogFormatTemplate.Slot {
             record.request = value
             AccessLogParser.splitRequest(buffer, &record)
         case .status:
-            guard let status = AccessLogParser.integer(buffer, value), (100...999).contains(status) else { throw .malformedField(name) }
+            guard let status = AccessLogParser.integer(buffer, value), (100...999).contains(status) else { throw .malformedField(name()) }
             record.status = status
         case .bytes:
             if value.count == 1 && buffer[value.start] == UInt8(ascii: "-") {
                 record.bytesSent = 0
             } else {
-                guard let bytes = AccessLogParser.integer(buffer, value) else { throw .malformedField(name) }
+                guard let bytes = AccessLogParser.integer(buffer, value) else { throw .malformedField(name()) }
                 record.bytesSent = bytes
             }
         case .timeLocal, .timeBracketed:
             let inner = slot == .timeBracketed && value.count >= 2 ? ByteRange(value.start + 1, value.end - 1) : value
-            guard let time = AccessLogParser.parseCommonLogTime(buffer, inner) else { throw .malformedField(name) }
+            guard let time = AccessLogParser.parseCommonLogTime(buffer, inner) else { throw .malformedField(name()) }
             record.timeText = inner
             record.time = time
             sawTime = true
         case .timeISO8601:
-            guard let time = LogFormatParser.parseISO8601(buffer, value) else { throw .malformedField(name) }
+            guard let time = LogFormatParser.parseISO8601(buffer, value) else { throw .malformedField(name()) }
             record.timeText = value
             record.time = time
             sawTime = true
         case .timeEpoch, .timeEpochMillis, .timeEpochMicros:
             let divisor = slot == .timeEpochMillis ? 1_000 : slot == .timeEpochMicros ? 1_000_000 : 1
-            guard let time = LogFormatParser.parseEpoch(buffer, value, divisor: divisor) else { throw .malformedField(name) }
+            guard let time = LogFormatParser.parseEpoch(buffer, value, divisor: divisor) else { throw .malformedField(name()) }
             record.timeText = value
             record.time = time
             sawTime = true
         case .time(let parsing):
-            guard let time = parsing.parse(buffer, value) else { throw .malformedField(name) }
+            guard let time = parsing.parse(buffer, value) else { throw .malformedField(name()) }
             record.timeText = value
             record.time = time
             sawTime = true
         case .timeAuto:
             let inner = value.count >= 2 && buffer[value.start] == UInt8(ascii: "[") ? ByteRange(value.start + 1, value.end - 1) : value
             guard let time = LogFormatParser.parseISO8601(buffer, inner) ?? AccessLogParser.parseCommonLogTime(buffer, inner)
-                    ?? LogFormatParser.parseEpochGuessingUnit(buffer, inner) else { throw .malformedField(name) }
+                    ?? LogFormatParser.parseEpochGuessingUnit(buffer, inner) else { throw .malformedField(name()) }
             record.timeText = inner
             record.time = time
             sawTime = true
