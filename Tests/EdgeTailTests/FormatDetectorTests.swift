@@ -45,4 +45,18 @@ import Testing
         #expect(results.allSatisfy { $0.parsed == 0 })
         #expect(results.allSatisfy { $0.firstError != nil })
     }
+
+    /// Lines as each server's documentation shows them.
+    @Test(arguments: [
+        ("vhost-combined", #"www.example.com:443 203.0.113.7 - - [10/Oct/2024:13:55:36 +0200] "GET /a HTTP/1.1" 200 153 "-" "Mozilla/5.0 (X11)""#),
+        ("json (nginx)", #"{"time_iso8601":"2024-10-10T13:55:36+02:00","remote_addr":"203.0.113.7","request_method":"GET","request_uri":"/a","status":"200","body_bytes_sent":"153","http_referer":"","http_user_agent":"Mozilla/5.0 (X11)"}"#),
+        ("json (Caddy)", #"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"127.0.0.1","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/","headers":{"User-Agent":["curl/7.82.0"],"Accept":["*/*"]},"tls":{"resumed":false,"version":772,"cipher_suite":4865,"proto":"h2","server_name":"example.com"}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"],"Content-Type":["text/html; charset=utf-8"]}}"#),
+        ("json (Traefik)", #"{"ClientAddr":"192.168.1.10:54321","ClientHost":"192.168.1.10","ClientPort":"54321","DownstreamContentSize":1024,"DownstreamStatus":200,"Duration":1234567,"RequestHost":"example.com","RequestMethod":"GET","RequestPath":"/api/users","RequestProtocol":"HTTP/1.1","StartUTC":"2024-01-15T10:30:00.123456789Z","request_User-Agent":"Mozilla/5.0 (X11)"}"#),
+    ])
+    func dialectsAreNamed(_ expected: String, _ line: String) throws {
+        let best = try #require(FormatDetector.detect([Array(line.utf8)]).first)
+        #expect(best.format == expected)
+        #expect(best.parsed == 1, "\(best.firstError ?? "")")
+        #expect(best.roles.contains("client") && best.roles.contains("time") && best.roles.contains("url"), "\(best.roles)")
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Guesses a log's format from a sample of its lines, for `edgetail detect`: each
 /// known format parses the sample, and the one that parses most lines (the simplest
 /// of equals) is suggested with the `parser:` lines to put in a pipeline file.
@@ -33,6 +35,7 @@ public enum FormatDetector {
                                       otherFields: [], extraFields: 0)
             var record = AccessLogRecord()
             var seen: [String: Int] = [:]
+            var fieldNames: Set<String> = []
             var others: [String] = []
             for line in lines where !line.isEmpty {
                 do {
@@ -41,6 +44,7 @@ public enum FormatDetector {
                     }
                     candidate.parsed += 1
                     for role in presentRoles(record) { seen[role, default: 0] += 1 }
+                    if format == "json", fieldNames.count < 200, let names = jsonKeys(line) { fieldNames.formUnion(names) }
                     candidate.extraFields = max(candidate.extraFields, record.extras.count)
                     for field in record.named {
                         let name = String(decoding: field.name, as: UTF8.self)
@@ -53,10 +57,35 @@ public enum FormatDetector {
             }
             candidate.roles = seen.filter { $0.value * 2 >= candidate.parsed }.keys.sorted()
             candidate.otherFields = others
+            candidate.format = flavour(of: candidate, fieldNames: fieldNames)
             results.append(candidate)
         }
         // Most lines parsed first; among equals, the order above (simplest first).
         return results.enumerated().sorted { ($0.element.parsed, -$0.offset) > ($1.element.parsed, -$1.offset) }.map(\.element)
+    }
+
+    /// Names the dialect: `vhost-combined`, and nginx, Caddy or Traefik JSON by their keys.
+    static func flavour(of candidate: Candidate, fieldNames: Set<String>) -> String {
+        switch candidate.format {
+        case "combined" where candidate.roles.contains("host"): return "vhost-combined"
+        case "common" where candidate.roles.contains("host"): return "vhost-common"
+        case "json":
+            if fieldNames.contains("request") && fieldNames.contains("logger") || fieldNames.contains("request.remote_ip") { return "json (Caddy)" }
+            if fieldNames.contains("ClientHost") || fieldNames.contains("DownstreamStatus") { return "json (Traefik)" }
+            if fieldNames.contains("remote_addr") || fieldNames.contains("time_iso8601") || fieldNames.contains("time_local") { return "json (nginx)" }
+            return "json"
+        default: return candidate.format
+        }
+    }
+
+    /// The top-level keys of a JSON line, and `request.remote_ip` when Caddy nests it.
+    static func jsonKeys(_ line: [UInt8]) -> Set<String>? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
+        var keys = Set(object.keys)
+        if let request = object["request"] as? [String: Any] {
+            for key in request.keys { keys.insert("request." + key) }
+        }
+        return keys
     }
 
     static func presentRoles(_ record: AccessLogRecord) -> [String] {
