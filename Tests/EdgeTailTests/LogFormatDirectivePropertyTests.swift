@@ -73,7 +73,7 @@ import Testing
             if generator.next(6) == 0 { return ("-", .number(0), "bytes") }
             let bytes = generator.next(1_000_000_000)
             return ("\(bytes)", .number(bytes), "bytes")
-        case .timeLocal, .timeBracketed, .timeISO8601, .timeEpoch, .timeAuto:
+        case .timeLocal, .timeBracketed, .timeISO8601, .timeEpoch:
             let epoch = Int64(946_684_800 + generator.next(1_500_000_000))
             let offset = (generator.next(49) - 24) * 1800
             let date = Date(timeIntervalSince1970: TimeInterval(epoch))

@@ -108,7 +108,7 @@ final class DiskSpill {
     func recover() throws -> Recovery {
         var recovery = Recovery()
         for (id, path) in Self.segmentFiles(in: directory) {
-            var scan = try SegmentScan.scan(path: path)
+            let scan = try SegmentScan.scan(path: path)
             switch scan.problem {
             case .none:
                 break
@@ -130,7 +130,6 @@ final class DiskSpill {
                     continue
                 }
             }
-            scan.fileBytes = scan.validBytes
             if scan.records == 0 {
                 unlink(path)
                 continue

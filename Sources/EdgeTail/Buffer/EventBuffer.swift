@@ -154,13 +154,8 @@ actor EventBuffer {
 
     /// Writes events to the newest segment; false when the disk is full.
     private func spill(_ events: [PendingEvent], to disk: DiskSpill) -> Bool {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(events.reduce(0) { $0 + $1.size + 64 })
         let now = Date().timeIntervalSince1970
-        for event in events {
-            BufferRecord.append(writtenAt: event.enteredAt > 0 ? event.enteredAt : now, identityHash: event.identityHash,
-                                namespace: event.namespace, json: event.json, to: &bytes)
-        }
+        let bytes = Self.records(events, now: now)
         do {
             try disk.append(bytes, records: events.count, writtenAt: now)
             if configuration.fsyncInterval == 0 { try disk.sync() }
@@ -189,6 +184,17 @@ actor EventBuffer {
         wakeReader()
         publish()
         return true
+    }
+
+    /// The events as buffer records, each with the time it entered the buffer.
+    private static func records(_ events: [PendingEvent], now: Double) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.reduce(0) { $0 + $1.size + 64 })
+        for event in events {
+            BufferRecord.append(writtenAt: event.enteredAt > 0 ? event.enteredAt : now, identityHash: event.identityHash,
+                                namespace: event.namespace, json: event.json, to: &bytes)
+        }
+        return bytes
     }
 
     private func diskFull(_ error: SegmentError) {
@@ -327,12 +333,8 @@ actor EventBuffer {
         guard !waiting.isEmpty else { return }
         let serials = waiting.map(\.serial)
         parked.propose(serials)
-        var bytes: [UInt8] = []
         let now = Date().timeIntervalSince1970
-        for event in waiting {
-            BufferRecord.append(writtenAt: event.enteredAt > 0 ? event.enteredAt : now, identityHash: event.identityHash,
-                                namespace: event.namespace, json: event.json, to: &bytes)
-        }
+        let bytes = Self.records(waiting, now: now)
         let segment: UInt64
         do {
             segment = try disk.prepend(bytes, records: waiting.count, writtenAt: now, alreadyRead: true)
@@ -384,12 +386,8 @@ actor EventBuffer {
         let fromMemory = events.filter { !$0.fromDisk && !parked.isParked($0.serial) }
         guard !fromMemory.isEmpty else { return (0, 0) }
         guard let disk else { return (0, fromMemory.count) }
-        var bytes: [UInt8] = []
         let now = Date().timeIntervalSince1970
-        for event in fromMemory {
-            BufferRecord.append(writtenAt: event.enteredAt > 0 ? event.enteredAt : now, identityHash: event.identityHash,
-                                namespace: event.namespace, json: event.json, to: &bytes)
-        }
+        let bytes = Self.records(fromMemory, now: now)
         do {
             try disk.seal()
             try disk.prepend(bytes, records: fromMemory.count, writtenAt: now)

@@ -221,6 +221,9 @@ public struct ParserConfiguration: Decodable, Sendable {
             guard let role = FieldRoles.Role(rawValue: key) else {
                 throw DecodingError.dataCorruptedError(forKey: .fields, in: container, debugDescription: "unknown role '\(key)'; expected one of: \(roles)")
             }
+            guard !value.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: .fields, in: container, debugDescription: "role '\(key)' needs the name of a field")
+            }
             fields[role] = value
         }
         self.fields = fields

@@ -49,7 +49,7 @@ public struct FieldRoles: Sendable {
         }
         // Named time variables of nginx say how they are written.
         if fields[.time] == nil {
-            entries += [Entry(name: Array("time_local".utf8), slot: .timeAuto), Entry(name: Array("time_iso8601".utf8), slot: .timeISO8601),
+            entries += [Entry(name: Array("time_local".utf8), slot: .timeLocal), Entry(name: Array("time_iso8601".utf8), slot: .timeISO8601),
                         Entry(name: Array("msec".utf8), slot: .timeEpoch)]
         }
         self.entries = entries

@@ -15,10 +15,6 @@ public struct LogFormatTemplate: Sendable, Equatable {
         case timeISO8601
         /// Seconds since the epoch with milliseconds (`$msec`).
         case timeEpoch
-        /// Milliseconds or microseconds since the epoch (JSON and logfmt logs).
-        case timeEpochMillis, timeEpochMicros
-        /// ISO-8601, the common log format's time, or an epoch number, whichever it is.
-        case timeAuto
         /// As `time_format` and `timezone` say (json, logfmt, regex).
         case time(TimeParsing)
         case request, method, target, path

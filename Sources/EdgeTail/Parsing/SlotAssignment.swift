@@ -45,22 +45,14 @@ extension LogFormatTemplate.Slot {
             record.timeText = value
             record.time = time
             sawTime = true
-        case .timeEpoch, .timeEpochMillis, .timeEpochMicros:
-            let divisor = slot == .timeEpochMillis ? 1_000 : slot == .timeEpochMicros ? 1_000_000 : 1
-            guard let time = LogFormatParser.parseEpoch(buffer, value, divisor: divisor) else { throw .malformedField(name()) }
+        case .timeEpoch:
+            guard let time = LogFormatParser.parseEpoch(buffer, value) else { throw .malformedField(name()) }
             record.timeText = value
             record.time = time
             sawTime = true
         case .time(let parsing):
             guard let time = parsing.parse(buffer, value) else { throw .malformedField(name()) }
             record.timeText = value
-            record.time = time
-            sawTime = true
-        case .timeAuto:
-            let inner = value.count >= 2 && buffer[value.start] == UInt8(ascii: "[") ? ByteRange(value.start + 1, value.end - 1) : value
-            guard let time = LogFormatParser.parseISO8601(buffer, inner) ?? AccessLogParser.parseCommonLogTime(buffer, inner)
-                    ?? LogFormatParser.parseEpochGuessingUnit(buffer, inner) else { throw .malformedField(name()) }
-            record.timeText = inner
             record.time = time
             sawTime = true
         case .named(let variable):
