@@ -53,6 +53,12 @@ struct DetectCommand: AsyncParsableCommand {
         if best.extraFields > 0 {
             print("quoted fields after the user agent: extra.1 … extra.\(best.extraFields) (a cookie header there: cookie_field: extra.N)")
         }
+        if best.format == "haproxy" {
+            print("HAProxy writes its accept date without a zone: add timezone: (e.g. Europe/Paris) unless the host runs in UTC")
+            if best.otherFields.contains("captured_request_headers") {
+                print("captured request headers: name them in capture order with request_headers: [Host, User-Agent, Referer]")
+            }
+        }
         if !best.otherFields.isEmpty {
             print("other fields, as {var.NAME}: \(best.otherFields.joined(separator: ", "))")
         }

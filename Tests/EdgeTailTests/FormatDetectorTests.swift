@@ -59,4 +59,34 @@ import Testing
         #expect(best.parsed == 1, "\(best.firstError ?? "")")
         #expect(best.roles.contains("client") && best.roles.contains("time") && best.roles.contains("url"), "\(best.roles)")
     }
+
+    /// W3C/IIS, CloudFront, HAProxy and the load balancers, from their documentation's lines.
+    @Test(arguments: [
+        ("w3c", FormatFixtures.iis, 2),
+        ("cloudfront", FormatFixtures.cloudFront, 1),
+        ("haproxy", FormatFixtures.haproxy, 1),
+        ("elb", FormatFixtures.elb, 1),
+        ("alb", FormatFixtures.alb + "\n" + FormatFixtures.albHTTP, 2),
+    ])
+    func positionalFormatsAreRecognised(_ expected: String, _ sample: String, _ requests: Int) throws {
+        let results = FormatDetector.detect(lines(sample))
+        let best = try #require(results.first)
+        #expect(best.format == expected)
+        #expect(best.parsed == requests && best.failed == 0, "\(best.firstError ?? "")")
+        #expect(best.roles.contains("client") && best.roles.contains("time") && best.roles.contains("url"), "\(best.roles)")
+        // Only one format reads them all.
+        #expect(results.dropFirst().allSatisfy { $0.parsed < requests }, "\(results.map { ($0.format, $0.parsed) })")
+    }
+
+    @Test func aW3CHeaderBecomesTheSuggestedFields() throws {
+        let sample = "#Fields: date time c-ip cs-method cs-uri-stem sc-status\n2024-01-15 10:15:30 203.0.113.7 GET /a 200"
+        let best = try #require(FormatDetector.detect(lines(sample)).first)
+        #expect(best.format == "w3c")
+        #expect(best.parserYAML == "{ format: w3c, w3c_fields: 'date time c-ip cs-method cs-uri-stem sc-status' }")
+        let iis = try #require(FormatDetector.detect(lines(FormatFixtures.iis)).first)
+        #expect(iis.parserYAML == "{ format: w3c }")
+        // Without its header, an IIS line is still recognised by IIS's default fields.
+        let headless = try #require(FormatDetector.detect(lines(FormatFixtures.iis).filter { !$0.starts(with: Array("#".utf8)) }).first)
+        #expect(headless.format == "w3c" && headless.parsed == 2)
+    }
 }

@@ -17,6 +17,21 @@ import Testing
         #expect(event?.value(at: "xdm.timestamp") as? String == "2024-03-30T21:00:00.250Z")
     }
 
+    @Test func jsonEscapeSequencesAreDecoded() throws {
+        let plan = try makePlan(identity: identity, extra: "    data: { agent: \"{user_agent}\" }", format: "json")
+        let line = #"{"time_iso8601":"2024-03-31T02:30:00+05:30","remote_addr":"203.0.113.7","request_method":"GET","request_uri":"/caf\u00e9/\"menu\"","status":"200","http_referer":"https:\/\/ref.example\/","http_user_agent":"Mozilla \"X\" \\ \u00e9\ud83d\ude00\t\u001f"}"#
+        let (outcome, event) = try mapLine(line, plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "xdm.environment.browserDetails.userAgent") as? String == "Mozilla \"X\" \\ é😀\t\u{1F}")
+        #expect(event?.value(at: "data.agent") as? String == "Mozilla \"X\" \\ é😀\t\u{1F}")
+        #expect(event?.value(at: "xdm.web.webReferrer.URL") as? String == "https://ref.example/")
+        #expect(event?.value(at: "xdm.web.webPageDetails.URL") as? String == "https://www.example.com/café/\"menu\"")
+        // A lone surrogate or a short escape stays as written rather than becoming bad UTF-8.
+        let broken = line.replacingOccurrences(of: #"\ud83d\ude00"#, with: #"\ud83d \u12"#)
+        let (_, brokenEvent) = try mapLine(broken, plan: plan)
+        #expect((brokenEvent?.value(at: "xdm.environment.browserDetails.userAgent") as? String)?.contains("ud83d u12") == true)
+    }
+
     @Test func caddyNestedObjectsAndHeaderArrays() throws {
         let plan = try makePlan(identity: identity, extra: "    data: { duration: \"{var.duration}\" }", format: "json")
         let line = #"{"level":"info","ts":1711832400.25,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"198.51.100.4","proto":"HTTP/2.0","method":"GET","host":"www.example.com","uri":"/docs?q=swift","headers":{"User-Agent":["Mozilla/5.0 (X11; Linux)"],"Accept":["*/*"]}},"duration":0.0012,"size":1024,"status":200}"#
@@ -129,7 +144,7 @@ import Testing
 
     @Test func timeFormatAndTimezoneMistakesNameTheKey() {
         for (format, expected) in [("json, time_format: '%Y-%q'", "unsupported directive '%q'"), ("json, time_format: yesterday", "unknown time_format 'yesterday'"),
-                                   ("json, timezone: Mars/Olympus", "unknown timezone 'Mars/Olympus'"), ("combined, timezone: UTC", "go with format: json")] {
+                                   ("json, timezone: Mars/Olympus", "unknown timezone 'Mars/Olympus'"), ("combined, timezone: UTC", "timezone goes with format: json")] {
             do {
                 _ = try makePlan(identity: identity, format: format)
                 Issue.record("\(format) was accepted")

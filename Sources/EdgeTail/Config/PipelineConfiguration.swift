@@ -172,7 +172,7 @@ public struct SourceConfiguration: Decodable, Sendable {
 
 /// How lines are split into fields.
 public struct ParserConfiguration: Decodable, Sendable {
-    public enum Format: String, ConfigurationWord { case common, combined, nginx, apache, json, logfmt, regex }
+    public enum Format: String, ConfigurationWord { case common, combined, nginx, apache, json, logfmt, regex, w3c, cloudfront, elb, alb, haproxy }
 
     public var format: Format
     /// For `nginx`: a `log_format` exactly as in nginx.conf (default: nginx's `combined`);
@@ -189,6 +189,12 @@ public struct ParserConfiguration: Decodable, Sendable {
     /// `epoch_ms`, `epoch_us` or a strftime pattern) and the zone of times without an
     /// offset (`timezone`: `UTC`, `+02:00`, `Europe/Paris`).
     public var time: TimeParsing
+    /// For `w3c` and `cloudfront`: the log's `#Fields:` line (with or without `#Fields:`);
+    /// by default IIS's default fields, or CloudFront's documented ones.
+    public var w3cFields: String?
+    /// For `haproxy`: the names of the headers captured with `capture request header`,
+    /// in capture order (`[Host, User-Agent, Referer]`).
+    public var requestHeaders: [String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format
@@ -197,6 +203,8 @@ public struct ParserConfiguration: Decodable, Sendable {
         case pattern, fields
         case timeFormat = "time_format"
         case timezone
+        case w3cFields = "w3c_fields"
+        case requestHeaders = "request_headers"
     }
 
     var namedFieldFormat: Bool { format == .json || format == .logfmt || format == .regex }
@@ -205,6 +213,8 @@ public struct ParserConfiguration: Decodable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         format = try container.decode(Format.self, forKey: .format)
+        w3cFields = nil
+        requestHeaders = []
         logFormat = try container.decodeIfPresent(String.self, forKey: .logFormat)
         if logFormat != nil && format != .nginx && format != .apache {
             throw DecodingError.dataCorruptedError(forKey: .logFormat, in: container, debugDescription: "log_format goes with format: nginx or format: apache")
@@ -255,10 +265,29 @@ public struct ParserConfiguration: Decodable, Sendable {
             zone = parsed
         }
         time = TimeParsing(form: form, zone: zone)
-        let timeKeys = [CodingKeys.fields, .timeFormat, .timezone].filter { container.contains($0) }
+        let timeKeys = [CodingKeys.fields, .timeFormat].filter { container.contains($0) }
         if let key = timeKeys.first, !namedFieldFormat {
             throw DecodingError.dataCorruptedError(forKey: key, in: container,
-                                                   debugDescription: "fields, time_format and timezone go with format: json, logfmt or regex")
+                                                   debugDescription: "fields and time_format go with format: json, logfmt or regex")
+        }
+        if container.contains(.timezone) && !(namedFieldFormat || format == .w3c || format == .haproxy) {
+            throw DecodingError.dataCorruptedError(forKey: .timezone, in: container,
+                                                   debugDescription: "timezone goes with format: json, logfmt, regex, w3c or haproxy (the other formats' times carry their zone)")
+        }
+        w3cFields = try container.decodeIfPresent(String.self, forKey: .w3cFields)
+        if let fields = w3cFields {
+            guard format == .w3c || format == .cloudfront else {
+                throw DecodingError.dataCorruptedError(forKey: .w3cFields, in: container, debugDescription: "w3c_fields goes with format: w3c or format: cloudfront")
+            }
+            let names = ColumnLineParser.fieldNames(fields)
+            guard names.contains("date") && names.contains("time") else {
+                throw DecodingError.dataCorruptedError(forKey: .w3cFields, in: container,
+                                                       debugDescription: "'\(fields)' has no date and time fields; copy the log's #Fields: line, e.g. '#Fields: date time c-ip cs-method cs-uri-stem sc-status'")
+            }
+        }
+        requestHeaders = try container.decodeIfPresent([String].self, forKey: .requestHeaders) ?? []
+        if !requestHeaders.isEmpty && format != .haproxy {
+            throw DecodingError.dataCorruptedError(forKey: .requestHeaders, in: container, debugDescription: "request_headers goes with format: haproxy")
         }
     }
 }

@@ -39,6 +39,8 @@ public struct EventMapper {
                              into out: inout JSONWriter) -> Mapped {
         do {
             try parser.parse(buffer, line: line, into: &record)
+        } catch .directive {
+            return Mapped(outcome: .dropped(.directive))
         } catch {
             return Mapped(outcome: .failed(error.description))
         }
@@ -119,7 +121,13 @@ public struct EventMapper {
             out.raw("}")
         }
         out.raw("},\"environment\":{\"browserDetails\":{\"userAgent\":")
-        Self.writeUnescaped(buffer, record.userAgent, into: &out)
+        if record.userAgentIsURLEncoded {
+            scratch.removeAll(keepingCapacity: true)
+            LogEscapes.percentDecode(buffer, record.userAgent, into: &scratch)
+            out.string(scratch)
+        } else {
+            Self.writeUnescaped(buffer, record.userAgent, into: &out)
+        }
         out.raw("}")
         if plan.sendIP, !record.client.isEmpty {
             if plan.truncateIP {
@@ -176,10 +184,23 @@ public struct EventMapper {
         }
     }
 
+    /// The page's absolute URL: the base URL (or `https://` and the line's host) and the
+    /// target, or the target itself when it is absolute (a proxy's or a load balancer's
+    /// log), without the scheme's default port.
     private static func appendRequestURL(_ buffer: UnsafeBufferPointer<UInt8>, record: AccessLogRecord, baseURL: [UInt8]?, host: ByteRange, to out: inout [UInt8]) {
-        let target = record.target
-        let isAbsolute = target.count > 7 && buffer[target.start] == UInt8(ascii: "h") && buffer[target.start + 1] == UInt8(ascii: "t")
-        if !isAbsolute {
+        // Formats that log the path and the query apart (W3C, nginx `$uri` and `$args`) have no target.
+        let whole = record.target.isEmpty ? record.path : record.target
+        var target = whole
+        if let authority = AccessLogParser.absoluteURLAuthority(buffer, target) {
+            out.append(contentsOf: buffer[range: ByteRange(target.start, authority.start)])
+            let hostPart = FieldExtractor.hostWithoutPort(buffer, authority)
+            let port = buffer[range: ByteRange(hostPart.end, authority.end)]
+            let isHTTPS = authority.start - target.start == 8
+            let defaultPort = Array((isHTTPS ? ":443" : ":80").utf8)
+            out.append(contentsOf: buffer[range: port.elementsEqual(defaultPort) ? hostPart : authority])
+            target = ByteRange(authority.end, target.end)
+            if target.isEmpty { out.append(UInt8(ascii: "/")) }
+        } else {
             if let base = baseURL {
                 out.append(contentsOf: base)
             } else {
@@ -192,6 +213,12 @@ public struct EventMapper {
             LogEscapes.unescape(buffer, target, into: &out)
         } else {
             out.append(contentsOf: buffer[range: target])
+        }
+        // A query logged apart from the path (W3C cs-uri-query, nginx `$uri` and `$args`).
+        let query = record.query
+        if !query.isEmpty && (query.start < whole.start || query.start > whole.end) {
+            out.append(UInt8(ascii: "?"))
+            out.append(contentsOf: buffer[range: query])
         }
     }
 

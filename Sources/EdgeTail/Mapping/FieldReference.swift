@@ -82,6 +82,10 @@ public struct FieldExtractor: Sendable {
         case .journal:
             guard let value = range(of: field, buffer, record) else { return false }
             return appendRaw(buffer, value, to: &out)
+        case .userAgent where record.userAgentIsURLEncoded:
+            guard let value = range(of: field, buffer, record) else { return false }
+            LogEscapes.percentDecode(buffer, value, into: &out)
+            return true
         default:
             guard let range = range(of: field, buffer, record) else { return false }
             return appendUnescaped(buffer, range, to: &out)
@@ -173,7 +177,16 @@ public struct FieldExtractor: Sendable {
     static func cookie(_ buffer: UnsafeBufferPointer<UInt8>, _ header: ByteRange, named name: [UInt8]) -> ByteRange? {
         var start = header.start
         while start < header.end {
-            while start < header.end && buffer[start] == UInt8(ascii: " ") { start += 1 }
+            // Spaces after `;`, or as W3C logs write them: `+` (IIS) and `%20` (CloudFront).
+            while start < header.end {
+                if buffer[start] == UInt8(ascii: " ") || buffer[start] == UInt8(ascii: "+") {
+                    start += 1
+                } else if header.end - start >= 3 && buffer[start] == UInt8(ascii: "%") && buffer[start + 1] == UInt8(ascii: "2") && buffer[start + 2] == UInt8(ascii: "0") {
+                    start += 3
+                } else {
+                    break
+                }
+            }
             var end = start
             while end < header.end && buffer[end] != UInt8(ascii: ";") { end += 1 }
             var equals = start

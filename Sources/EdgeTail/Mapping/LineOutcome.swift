@@ -21,4 +21,6 @@ public enum DropReason: String, Sendable, CaseIterable, Codable {
     case staticAsset = "static"
     /// No event rule matched the line.
     case unmatched
+    /// A W3C log's `#` directive line (`#Fields:`, `#Date:`).
+    case directive
 }

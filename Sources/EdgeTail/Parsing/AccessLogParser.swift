@@ -183,11 +183,34 @@ public struct AccessLogParser: Sendable {
     /// Splits the target into path and query (without its `?`).
     @inline(__always)
     static func splitTarget(_ buffer: UnsafeBufferPointer<UInt8>, _ record: inout AccessLogRecord) {
-        let target = record.target
+        var target = record.target
+        if let authority = absoluteURLAuthority(buffer, target) {
+            // `GET http://www.example.com:80/a?b HTTP/1.1` (load balancers, forward proxies).
+            if record.virtualHost.isEmpty { record.virtualHost = authority }
+            target = ByteRange(authority.end, target.end)
+        }
         var questionMark = target.start
         while questionMark < target.end && buffer[questionMark] != UInt8(ascii: "?") { questionMark += 1 }
         record.path = ByteRange(target.start, questionMark)
         record.query = questionMark < target.end ? ByteRange(questionMark + 1, target.end) : .empty
+    }
+
+    /// The `host:port` of an absolute `http://` or `https://` target, or nil.
+    @inline(__always)
+    static func absoluteURLAuthority(_ buffer: UnsafeBufferPointer<UInt8>, _ target: ByteRange) -> ByteRange? {
+        guard target.count > 7, buffer[target.start] == UInt8(ascii: "h") else { return nil }
+        let http = Array("http://".utf8), https = Array("https://".utf8)
+        let start: Int
+        if buffer.bytes(ByteRange(target.start, target.start + 7), equal: http) {
+            start = target.start + 7
+        } else if target.count > 8 && buffer.bytes(ByteRange(target.start, target.start + 8), equal: https) {
+            start = target.start + 8
+        } else {
+            return nil
+        }
+        var end = start
+        while end < target.end && buffer[end] != UInt8(ascii: "/") && buffer[end] != UInt8(ascii: "?") { end += 1 }
+        return ByteRange(start, end)
     }
 
     @inline(__always)

@@ -19,6 +19,8 @@ public struct AccessLogRecord: Sendable {
     public var bytesSent = 0
     public var referer = ByteRange.empty
     public var userAgent = ByteRange.empty
+    /// The user agent has its spaces as `+` or `%20` (W3C logs of IIS and CloudFront).
+    public var userAgentIsURLEncoded = false
     /// Quoted fields after the user agent, in order (`extra.1` is the first).
     public var extras: [ByteRange] = []
     /// The request's Cookie header, when the log format has it (`$http_cookie`, `%{Cookie}i`).
@@ -41,6 +43,7 @@ public struct AccessLogRecord: Sendable {
         virtualHost = .empty
         referer = .empty
         userAgent = .empty
+        userAgentIsURLEncoded = false
         query = .empty
         method = .empty
         target = .empty

@@ -23,12 +23,16 @@ public enum FormatDetector {
     /// Every candidate's result on `lines`, best first.
     public static func detect(_ lines: [[UInt8]]) -> [Candidate] {
         let roles = FieldRoles(fields: [:])
-        let candidates: [(String, String, LineParser)] = [
+        var candidates: [(String, String, LineParser)] = [
             ("combined", "{ format: combined }", .access(AccessLogParser(format: .combined))),
             ("common", "{ format: common }", .access(AccessLogParser(format: .common))),
             ("json", "{ format: json }", .json(JSONLineParser(roles: roles))),
             ("logfmt", "{ format: logfmt }", .logfmt(LogfmtParser(roles: roles))),
+            ("haproxy", "{ format: haproxy }", .haproxy(HAProxyLineParser())),
+            ("elb", "{ format: elb }", .columns(.classicLoadBalancer())),
+            ("alb", "{ format: alb }", .columns(.applicationLoadBalancer())),
         ]
+        candidates += w3cCandidates(lines)
         var results: [Candidate] = []
         for (format, yaml, parser) in candidates {
             var candidate = Candidate(format: format, parserYAML: yaml, parsed: 0, failed: 0, firstError: nil, roles: [],
@@ -42,17 +46,20 @@ public enum FormatDetector {
                     try line.withUnsafeBufferPointer { buffer throws(LineParseError) in
                         try parser.parse(buffer, line: ByteRange(0, buffer.count), into: &record)
                     }
-                    candidate.parsed += 1
-                    for role in presentRoles(record) { seen[role, default: 0] += 1 }
-                    if format == "json", fieldNames.count < 200, let names = jsonKeys(line) { fieldNames.formUnion(names) }
-                    candidate.extraFields = max(candidate.extraFields, record.extras.count)
-                    for field in record.named {
-                        let name = String(decoding: field.name, as: UTF8.self)
-                        if !others.contains(name) && others.count < 40 { others.append(name) }
-                    }
+                } catch .directive {
+                    continue
                 } catch {
                     candidate.failed += 1
                     if candidate.firstError == nil { candidate.firstError = error.description }
+                    continue
+                }
+                candidate.parsed += 1
+                for role in presentRoles(record) { seen[role, default: 0] += 1 }
+                if format == "json", fieldNames.count < 200, let names = jsonKeys(line) { fieldNames.formUnion(names) }
+                candidate.extraFields = max(candidate.extraFields, record.extras.count)
+                for field in record.named {
+                    let name = String(decoding: field.name, as: UTF8.self)
+                    if !others.contains(name) && others.count < 40 { others.append(name) }
                 }
             }
             candidate.roles = seen.filter { $0.value * 2 >= candidate.parsed }.keys.sorted()
@@ -62,6 +69,22 @@ public enum FormatDetector {
         }
         // Most lines parsed first; among equals, the order above (simplest first).
         return results.enumerated().sorted { ($0.element.parsed, -$0.offset) > ($1.element.parsed, -$1.offset) }.map(\.element)
+    }
+
+    /// W3C extended logs: with the sample's own `#Fields:` line when it has one (named
+    /// `cloudfront` when its fields are CloudFront's), else IIS's and CloudFront's defaults.
+    static func w3cCandidates(_ lines: [[UInt8]]) -> [(String, String, LineParser)] {
+        let prefix = Array("#Fields:".utf8)
+        guard let header = lines.first(where: { $0.starts(with: prefix) }) else {
+            return [("w3c", "{ format: w3c }", .columns(.w3c())), ("cloudfront", "{ format: cloudfront }", .columns(.cloudFront()))]
+        }
+        let fields = ColumnLineParser.fieldNames(String(decoding: header, as: UTF8.self)).joined(separator: " ")
+        if fields.contains("x-edge-location") {
+            let yaml = fields == ColumnLineParser.cloudFrontFields ? "{ format: cloudfront }" : "{ format: cloudfront, w3c_fields: '\(fields)' }"
+            return [("cloudfront", yaml, .columns(.cloudFront(fields: fields)))]
+        }
+        let yaml = fields == ColumnLineParser.iisDefaultFields ? "{ format: w3c }" : "{ format: w3c, w3c_fields: '\(fields)' }"
+        return [("w3c", yaml, .columns(.w3c(fields: fields)))]
     }
 
     /// Names the dialect: `vhost-combined`, and nginx, Caddy or Traefik JSON by their keys.

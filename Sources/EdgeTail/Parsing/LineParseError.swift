@@ -6,6 +6,8 @@ public enum LineParseError: Error, Sendable, Equatable, CustomStringConvertible 
     case unterminatedQuote(String)
     case trailingContent
     case overlong(bytes: Int, limit: Int)
+    /// A W3C directive line (`#Fields:`, `#Date:`): not a request, not an error.
+    case directive
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum LineParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unterminatedQuote(let name): "unterminated quoted \(name)"
         case .trailingContent: "unexpected content after the last field"
         case .overlong(let bytes, let limit): "line of \(bytes) bytes exceeds max_line_bytes (\(limit))"
+        case .directive: "a W3C directive line"
         }
     }
 }

@@ -6,6 +6,8 @@ public enum LineParser: Sendable {
     case json(JSONLineParser)
     case logfmt(LogfmtParser)
     case regex(RegexLineParser)
+    case columns(ColumnLineParser)
+    case haproxy(HAProxyLineParser)
 
     @inline(__always)
     public func parse(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, into record: inout AccessLogRecord) throws(LineParseError) {
@@ -15,6 +17,8 @@ public enum LineParser: Sendable {
         case .json(let parser): try parser.parse(buffer, line: line, into: &record)
         case .logfmt(let parser): try parser.parse(buffer, line: line, into: &record)
         case .regex(let parser): try parser.parse(buffer, line: line, into: &record)
+        case .columns(let parser): try parser.parse(buffer, line: line, into: &record)
+        case .haproxy(let parser): try parser.parse(buffer, line: line, into: &record)
         }
     }
 }

@@ -73,6 +73,11 @@ public struct PipelinePlan: Sendable {
                 fail("parser.pattern", error.description)
                 parser = .access(AccessLogParser(format: .combined))
             }
+        case .w3c: parser = .columns(.w3c(fields: configuration.parser.w3cFields ?? ColumnLineParser.iisDefaultFields, time: configuration.parser.time))
+        case .cloudfront: parser = .columns(.cloudFront(fields: configuration.parser.w3cFields ?? ColumnLineParser.cloudFrontFields))
+        case .elb: parser = .columns(.classicLoadBalancer())
+        case .alb: parser = .columns(.applicationLoadBalancer())
+        case .haproxy: parser = .haproxy(HAProxyLineParser(requestHeaders: configuration.parser.requestHeaders, zone: configuration.parser.time.zone))
         case .common: parser = .access(AccessLogParser(format: .common))
         case .combined: parser = .access(AccessLogParser(format: .combined))
         case .nginx, .apache:
