@@ -164,7 +164,15 @@ import Testing
         #expect(report.errors.count == 6, "\(text)")
     }
 
-    @Test(arguments: ["nginx-combined.yaml", "apache-combined.yaml", "nginx-custom.yaml", "apache-vhost.yaml", "nginx-json.yaml"])
+    /// Every example in pipelines/ but the demo (a whole configuration of its own).
+    static let bundledPipelines = ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.path + "/pipelines")) ?? [])
+        .filter { $0.hasSuffix(".yaml") && $0 != "demo.yaml" }.sorted()
+
+    @Test func everyFormatHasAnExample() {
+        #expect(Self.bundledPipelines.count >= 15, "\(Self.bundledPipelines)")
+    }
+
+    @Test(arguments: bundledPipelines)
     func bundledPipelineFilesValidate(name: String) throws {
         let directory = try TemporaryDirectory()
         let main = try directory.write("edgetail.yaml", """
