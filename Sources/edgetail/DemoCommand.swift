@@ -82,7 +82,8 @@ struct DemoCommand: AsyncParsableCommand {
             ("page views", "\(counts.pageViews)"),
             ("link clicks", "\(counts.linkClicks)"),
         ]
-        for reason in DropReason.allCases {
+        // A W3C log's directive lines are listed only when the log had some.
+        for reason in DropReason.allCases where reason != .directive || counts.dropped[reason.rawValue] != nil {
             rows.append(("dropped: \(reason.rawValue)", "\(counts.dropped[reason.rawValue] ?? 0)"))
         }
         rows += [

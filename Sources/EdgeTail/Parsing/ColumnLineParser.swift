@@ -16,43 +16,60 @@ public struct ColumnLineParser: Sendable {
         case encodedUserAgent
     }
 
-    public let formatName: String
-    let columns: [Column]
-    let names: [[UInt8]]
-    let separator: FieldScanner.Separator
-    /// Lines shorter than this fail; the columns after it may be missing (AWS adds
-    /// columns over the years, and older lines lack them).
-    let requiredColumns: Int
-    /// Whether columns beyond the known ones are ignored rather than an error.
-    let ignoresExtraColumns: Bool
-    /// For W3C logs: the `#Fields:` value these columns came from, to notice a log
-    /// whose directive says otherwise.
-    let fieldsDirective: [UInt8]?
-    /// The zone of W3C `date`/`time`, which have no offset (UTC by the W3C draft).
-    let time: TimeParsing
+    /// One reference for the layout: the parser is copied out of its `LineParser` case
+    /// for every line, and each array copied would cost a retain.
+    let layout: Layout
+
+    public var formatName: String { layout.formatName }
+
+    final class Layout: Sendable {
+        let formatName: String
+        let columns: [Column]
+        let names: [[UInt8]]
+        let separator: FieldScanner.Separator
+        /// Lines shorter than this fail; the columns after it may be missing (AWS adds
+        /// columns over the years, and older lines lack them).
+        let requiredColumns: Int
+        /// Whether columns beyond the known ones are ignored rather than an error.
+        let ignoresExtraColumns: Bool
+        /// For W3C logs: the `#Fields:` value these columns came from, to notice a log
+        /// whose directive says otherwise.
+        let fieldsDirective: [UInt8]?
+        /// The zone of W3C `date`/`time`, which have no offset (UTC by the W3C draft).
+        let time: TimeParsing
+
+        init(formatName: String, columns: [Column], names: [[UInt8]], separator: FieldScanner.Separator, requiredColumns: Int,
+             ignoresExtraColumns: Bool, fieldsDirective: [UInt8]?, time: TimeParsing) {
+            self.formatName = formatName
+            self.columns = columns
+            self.names = names
+            self.separator = separator
+            self.requiredColumns = requiredColumns
+            self.ignoresExtraColumns = ignoresExtraColumns
+            self.fieldsDirective = fieldsDirective
+            self.time = time
+        }
+    }
 
     init(formatName: String, columns: [(String, Column)], separator: FieldScanner.Separator, requiredColumns: Int? = nil,
-                ignoresExtraColumns: Bool, fieldsDirective: String? = nil, time: TimeParsing = TimeParsing()) {
-        self.formatName = formatName
-        self.columns = columns.map(\.1)
-        names = columns.map { Array($0.0.utf8) }
-        self.separator = separator
-        self.requiredColumns = requiredColumns ?? columns.count
-        self.ignoresExtraColumns = ignoresExtraColumns
-        self.fieldsDirective = fieldsDirective.map { Array($0.utf8) }
-        self.time = time
+         ignoresExtraColumns: Bool, fieldsDirective: String? = nil, time: TimeParsing = TimeParsing()) {
+        layout = Layout(formatName: formatName, columns: columns.map(\.1), names: columns.map { Array($0.0.utf8) }, separator: separator,
+                        requiredColumns: requiredColumns ?? columns.count, ignoresExtraColumns: ignoresExtraColumns,
+                        fieldsDirective: fieldsDirective.map { Array($0.utf8) }, time: time)
     }
 
     public func parse(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, into record: inout AccessLogRecord) throws(LineParseError) {
+        let layout = layout
+        let columns = layout.columns, names = layout.names
         record.reset()
         var end = line.end
         while end > line.start && buffer[end - 1] == 0x0D { end -= 1 }
         if end <= line.start { throw .empty }
-        if buffer[line.start] == UInt8(ascii: "#"), fieldsDirective != nil {
+        if buffer[line.start] == UInt8(ascii: "#"), layout.fieldsDirective != nil {
             try checkDirective(buffer, ByteRange(line.start, end))
             throw .directive
         }
-        var scanner = FieldScanner(buffer, from: line.start, to: end, separator: separator)
+        var scanner = FieldScanner(buffer, from: line.start, to: end, separator: layout.separator)
         var date = ByteRange.empty
         var timeOfDay = ByteRange.empty
         var sawTime = false
@@ -72,13 +89,13 @@ public struct ColumnLineParser: Sendable {
             }
             index += 1
         }
-        if index < requiredColumns {
+        if index < layout.requiredColumns {
             throw .missingField(String(decoding: names[index], as: UTF8.self))
         }
-        if !ignoresExtraColumns && !scanner.atEnd { throw .trailingContent }
+        if !layout.ignoresExtraColumns && !scanner.atEnd { throw .trailingContent }
         if !sawTime {
             guard !date.isEmpty, !timeOfDay.isEmpty else { throw .missingField("date and time") }
-            guard let moment = Self.dateAndTime(buffer, date: date, time: timeOfDay, parsing: time) else {
+            guard let moment = Self.dateAndTime(buffer, date: date, time: timeOfDay, parsing: layout.time) else {
                 throw .malformedField("date and time")
             }
             record.time = moment
@@ -91,7 +108,7 @@ public struct ColumnLineParser: Sendable {
     private func checkDirective(_ buffer: UnsafeBufferPointer<UInt8>, _ line: ByteRange) throws(LineParseError) {
         let prefix = Array("#Fields:".utf8)
         guard line.count >= prefix.count, buffer.bytes(ByteRange(line.start, line.start + prefix.count), equal: prefix),
-              let expected = fieldsDirective else { return }
+              let expected = layout.fieldsDirective else { return }
         let given = Self.fieldNames(String(decoding: buffer[range: ByteRange(line.start + prefix.count, line.end)], as: UTF8.self))
         let configured = Self.fieldNames(String(decoding: expected, as: UTF8.self))
         if given != configured {

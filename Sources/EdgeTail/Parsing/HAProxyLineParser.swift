@@ -10,8 +10,18 @@
 /// captured; `request_headers` names them, so `Host`, `User-Agent`, `Referer` and
 /// `Cookie` fill their roles and others become `{var.http_NAME}`.
 public struct HAProxyLineParser: Sendable {
-    let requestHeaders: [LogFormatTemplate.Slot]
-    let time: TimeParsing
+    /// One reference, as the parser is copied out of its `LineParser` case per line.
+    final class Settings: Sendable {
+        let requestHeaders: [LogFormatTemplate.Slot]
+        let time: TimeParsing
+
+        init(requestHeaders: [LogFormatTemplate.Slot], time: TimeParsing) {
+            self.requestHeaders = requestHeaders
+            self.time = time
+        }
+    }
+
+    let settings: Settings
 
     static let acceptDate = TimeParsing.Form.pattern([
         .day, .literal(UInt8(ascii: "/")), .monthName, .literal(UInt8(ascii: "/")), .year, .literal(UInt8(ascii: ":")),
@@ -29,8 +39,7 @@ public struct HAProxyLineParser: Sendable {
 
     /// - Parameter requestHeaders: the captured request headers' names, in capture order.
     public init(requestHeaders: [String] = [], zone: TimeParsing.Zone = .fixed(seconds: 0)) {
-        self.requestHeaders = requestHeaders.map(Self.slot(forHeader:))
-        time = TimeParsing(form: Self.acceptDate, zone: zone)
+        settings = Settings(requestHeaders: requestHeaders.map(Self.slot(forHeader:)), time: TimeParsing(form: Self.acceptDate, zone: zone))
     }
 
     static func slot(forHeader name: String) -> LogFormatTemplate.Slot {
@@ -44,6 +53,7 @@ public struct HAProxyLineParser: Sendable {
     }
 
     public func parse(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, into record: inout AccessLogRecord) throws(LineParseError) {
+        let requestHeaders = settings.requestHeaders, time = settings.time
         record.reset()
         var end = line.end
         while end > line.start && (buffer[end - 1] == 0x0D || buffer[end - 1] == 0x20) { end -= 1 }

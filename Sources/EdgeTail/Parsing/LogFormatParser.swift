@@ -1,15 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Parses lines written by a `LogFormatTemplate`, over bytes.
 ///
 /// Each variable's value runs up to the next literal text of the format (inside
 /// quotes, backslash escapes are skipped, so Apache's `\"` does not end a value);
 /// the last variable runs to the end of the line.
 public struct LogFormatParser: Sendable {
-    public let template: LogFormatTemplate
-    private let segments: [LogFormatTemplate.Segment]
+    /// One reference for all the parser's arrays: the parser is copied out of its
+    /// `LineParser` case for every line, and each array copied would cost a retain.
+    private let program: Program
+
+    public var template: LogFormatTemplate { program.template }
+
+    /// The template flattened: literal bytes in one pool, steps that refer to them by
+    /// position, so the per-line loop touches no reference-counted values.
+    final class Program: Sendable {
+        let template: LogFormatTemplate
+        let steps: [Step]
+        let literals: [UInt8]
+        let slots: [LogFormatTemplate.Slot]
+        let names: [String]
+
+        init(template: LogFormatTemplate, steps: [Step], literals: [UInt8], slots: [LogFormatTemplate.Slot], names: [String]) {
+            self.template = template
+            self.steps = steps
+            self.literals = literals
+            self.slots = slots
+            self.names = names
+        }
+    }
+
+    struct Step: Sendable {
+        /// A literal's bytes, or for a variable the literal that ends it (none when it is last).
+        var start: Int
+        var count: Int
+        /// The variable's slot in `slots`; -1 for a literal.
+        var slot: Int
+        /// A variable inside quotes: backslash escapes do not end it.
+        var quoted: Bool
+    }
 
     public init(template: LogFormatTemplate) {
-        self.template = template
-        segments = template.segments
+        var steps: [Step] = []
+        var literals: [UInt8] = []
+        var slots: [LogFormatTemplate.Slot] = []
+        var names: [String] = []
+        let segments = template.segments
+        var literalStart: [Int] = []
+        for segment in segments {
+            literalStart.append(literals.count)
+            if case .literal(let text) = segment { literals += text }
+        }
+        for (index, segment) in segments.enumerated() {
+            switch segment {
+            case .literal(let text):
+                steps.append(Step(start: literalStart[index], count: text.count, slot: -1, quoted: false))
+            case .variable(let slot, let name):
+                var next = (start: 0, count: 0)
+                if index + 1 < segments.count, case .literal(let text) = segments[index + 1] { next = (literalStart[index + 1], text.count) }
+                var quoted = false
+                if index > 0, case .literal(let previous) = segments[index - 1] { quoted = previous.last == UInt8(ascii: "\"") }
+                steps.append(Step(start: next.start, count: next.count, slot: slots.count, quoted: quoted))
+                slots.append(slot)
+                names.append(name)
+            }
+        }
+        program = Program(template: template, steps: steps, literals: literals, slots: slots, names: names)
     }
 
     public func parse(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, into record: inout AccessLogRecord) throws(LineParseError) {
@@ -19,49 +76,64 @@ public struct LogFormatParser: Sendable {
         if end <= line.start { throw .empty }
         var cursor = line.start
         var sawTime = false
-        for index in segments.indices {
-            switch segments[index] {
-            case .literal(let text):
-                guard cursor + text.count <= end, buffer.bytes(ByteRange(cursor, cursor + text.count), equal: text) else {
-                    throw .malformedField("line: expected \"\(String(decoding: text, as: UTF8.self))\" at byte \(cursor - line.start)")
-                }
-                cursor += text.count
-            case .variable(let slot, let name):
-                var valueEnd = end
-                if index + 1 < segments.count, case .literal(let next) = segments[index + 1] {
-                    let quoted: Bool
-                    if index > 0, case .literal(let previous) = segments[index - 1] { quoted = previous.last == UInt8(ascii: "\"") } else { quoted = false }
-                    guard let found = Self.find(next, in: buffer, from: cursor, to: end, skippingEscapes: quoted) else {
-                        throw .malformedField("\(name) (no \"\(String(decoding: next, as: UTF8.self))\" after it)")
+        let program = program
+        let slots = program.slots, names = program.names
+        try program.steps.withUnsafeBufferPointer { steps throws(LineParseError) in
+            try program.literals.withUnsafeBufferPointer { pool throws(LineParseError) in
+                for step in steps {
+                    if step.slot < 0 {
+                        guard cursor + step.count <= end, Self.equal(buffer, cursor, pool, step.start, step.count) else {
+                            throw .malformedField("line: expected \"\(String(decoding: pool[step.start..<(step.start + step.count)], as: UTF8.self))\" at byte \(cursor - line.start)")
+                        }
+                        cursor += step.count
+                        continue
                     }
-                    valueEnd = found
+                    var valueEnd = end
+                    if step.count > 0 {
+                        guard let found = Self.find(pool, step.start, step.count, in: buffer, from: cursor, to: end, skippingEscapes: step.quoted) else {
+                            throw .malformedField("\(names[step.slot]) (no \"\(String(decoding: pool[step.start..<(step.start + step.count)], as: UTF8.self))\" after it)")
+                        }
+                        valueEnd = found
+                    }
+                    try slots[step.slot].assign(ByteRange(cursor, valueEnd), name: names[step.slot], buffer, &record, sawTime: &sawTime)
+                    cursor = valueEnd
                 }
-                let value = ByteRange(cursor, valueEnd)
-                try slot.assign(value, name: name, buffer, &record, sawTime: &sawTime)
-                cursor = valueEnd
             }
         }
         if cursor < end { throw .trailingContent }
         if !sawTime { throw .missingField("time") }
     }
 
-    /// The first position of `needle` in `start..<end`.
     @inline(__always)
-    static func find(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, skippingEscapes: Bool) -> Int? {
-        guard let first = needle.first else { return start }
-        var index = start
-        while index + needle.count <= end {
-            let byte = buffer[index]
-            if skippingEscapes && byte == UInt8(ascii: "\\") {
-                index += 2
-                continue
+    static func equal(_ buffer: UnsafeBufferPointer<UInt8>, _ at: Int, _ pool: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Bool {
+        var offset = 0
+        while offset < count {
+            if buffer[at + offset] != pool[start + offset] { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    /// The first position of the pool's `start..<start+count` in `from..<to`. Inside
+    /// quotes, a match preceded by an odd number of backslashes is escaped, not an end.
+    /// `memchr` finds the candidates: values such as user agents run long.
+    @inline(__always)
+    static func find(_ pool: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int, in buffer: UnsafeBufferPointer<UInt8>,
+                     from: Int, to end: Int, skippingEscapes: Bool) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        let first = Int32(pool[start])
+        var index = from
+        while index + count <= end {
+            guard let hit = memchr(base + index, first, end - index) else { return nil }
+            let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            guard position + count <= end else { return nil }
+            if equal(buffer, position + 1, pool, start + 1, count - 1) {
+                if !skippingEscapes { return position }
+                var backslashes = 0
+                while position - backslashes > from && buffer[position - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+                if backslashes % 2 == 0 { return position }
             }
-            if byte == first {
-                var offset = 1
-                while offset < needle.count && buffer[index + offset] == needle[offset] { offset += 1 }
-                if offset == needle.count { return index }
-            }
-            index += 1
+            index = position + 1
         }
         return nil
     }

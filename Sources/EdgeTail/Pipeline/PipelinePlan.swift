@@ -4,7 +4,7 @@ public struct PipelinePlan: Sendable {
     public let name: String
     public let source: SourceConfiguration
     public let sink: String
-    let parser: LineParser
+    public let parser: LineParser
     let rules: [RulePlan]
     let identityRules: [IdentityResolver.Rule]
     let extractor: FieldExtractor
