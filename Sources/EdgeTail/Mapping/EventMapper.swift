@@ -194,10 +194,12 @@ public struct EventMapper {
         if let authority = AccessLogParser.absoluteURLAuthority(buffer, target) {
             out.append(contentsOf: buffer[range: ByteRange(target.start, authority.start)])
             let hostPart = FieldExtractor.hostWithoutPort(buffer, authority)
-            let port = buffer[range: ByteRange(hostPart.end, authority.end)]
+            let port = ByteRange(hostPart.end, authority.end)
             let isHTTPS = authority.start - target.start == 8
-            let defaultPort = Array((isHTTPS ? ":443" : ":80").utf8)
-            out.append(contentsOf: buffer[range: port.elementsEqual(defaultPort) ? hostPart : authority])
+            let isDefaultPort = isHTTPS
+                ? port.count == 4 && buffer[port.start + 1] == UInt8(ascii: "4") && buffer[port.start + 2] == UInt8(ascii: "4") && buffer[port.start + 3] == UInt8(ascii: "3")
+                : port.count == 3 && buffer[port.start + 1] == UInt8(ascii: "8") && buffer[port.start + 2] == UInt8(ascii: "0")
+            out.append(contentsOf: buffer[range: isDefaultPort ? hostPart : authority])
             target = ByteRange(authority.end, target.end)
             if target.isEmpty { out.append(UInt8(ascii: "/")) }
         } else {

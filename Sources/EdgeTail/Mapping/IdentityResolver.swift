@@ -24,7 +24,8 @@ public struct IdentityResolver {
     /// The last resolved value.
     public private(set) var value: [UInt8] = []
     private var scratch: [UInt8] = []
-    private var cache: [DerivedKey: [UInt8]] = [:]
+    /// Derived values with their hash, by a 128-bit hash of the rule's inputs.
+    private var cache: [DerivedKey: (value: [UInt8], hash: UInt64)] = [:]
     private let cacheLimit = 100_000
 
     struct DerivedKey: Hashable {
@@ -68,17 +69,19 @@ public struct IdentityResolver {
                     scratch[lengthAt + 3] = UInt8(truncatingIfNeeded: length)
                 }
                 guard anyValue else { continue }
-                let cacheKey = scratch.withUnsafeBufferPointer {
-                    DerivedKey(rule: index, first: FastHash.hash($0, seed: 1), second: FastHash.hash($0, seed: 2))
-                }
+                let (first, second) = scratch.withUnsafeBufferPointer(FastHash.pair)
+                let cacheKey = DerivedKey(rule: index, first: first, second: second)
+                let hash: UInt64
                 if let cached = cache[cacheKey] {
-                    value = cached
+                    value = cached.value
+                    hash = cached.hash
                 } else {
                     value = Self.derive(scratch, key: SymmetricKey(data: salt))
+                    hash = FastHash.hash(value)
                     if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
-                    cache[cacheKey] = value
+                    cache[cacheKey] = (value, hash)
                 }
-                return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
+                return Identity(namespace: namespace, state: state, hash: hash)
             }
         }
         return nil

@@ -198,16 +198,13 @@ public struct AccessLogParser: Sendable {
     /// The `host:port` of an absolute `http://` or `https://` target, or nil.
     @inline(__always)
     static func absoluteURLAuthority(_ buffer: UnsafeBufferPointer<UInt8>, _ target: ByteRange) -> ByteRange? {
-        guard target.count > 7, buffer[target.start] == UInt8(ascii: "h") else { return nil }
-        let http = Array("http://".utf8), https = Array("https://".utf8)
-        let start: Int
-        if buffer.bytes(ByteRange(target.start, target.start + 7), equal: http) {
-            start = target.start + 7
-        } else if target.count > 8 && buffer.bytes(ByteRange(target.start, target.start + 8), equal: https) {
-            start = target.start + 8
-        } else {
-            return nil
-        }
+        let t = target.start
+        guard target.count > 7, buffer[t] == UInt8(ascii: "h"), buffer[t + 1] == UInt8(ascii: "t"), buffer[t + 2] == UInt8(ascii: "t"),
+              buffer[t + 3] == UInt8(ascii: "p") else { return nil }
+        var start = t + 4
+        if buffer[start] == UInt8(ascii: "s") { start += 1 }
+        guard start + 3 <= target.end, buffer[start] == UInt8(ascii: ":"), buffer[start + 1] == UInt8(ascii: "/"), buffer[start + 2] == UInt8(ascii: "/") else { return nil }
+        start += 3
         var end = start
         while end < target.end && buffer[end] != UInt8(ascii: "/") && buffer[end] != UInt8(ascii: "?") { end += 1 }
         return ByteRange(start, end)

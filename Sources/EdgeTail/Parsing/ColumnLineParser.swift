@@ -14,11 +14,13 @@ public struct ColumnLineParser: Sendable {
         case clientWithPort
         /// A user agent with its spaces written as `+` (IIS) or `%20` (CloudFront).
         case encodedUserAgent
+        /// A column nothing in the pipeline uses.
+        case skipped
     }
 
     /// One reference for the layout: the parser is copied out of its `LineParser` case
     /// for every line, and each array copied would cost a retain.
-    let layout: Layout
+    private(set) var layout: Layout
 
     public var formatName: String { layout.formatName }
 
@@ -58,6 +60,20 @@ public struct ColumnLineParser: Sendable {
                         fieldsDirective: fieldsDirective.map { Array($0.utf8) }, time: time)
     }
 
+    /// The same parser without the `{var.NAME}` columns outside `variables`: each kept
+    /// column costs an entry per line, and load-balancer lines have some twenty.
+    func keeping(variables: Set<[UInt8]>) -> ColumnLineParser {
+        let columns = layout.columns.map { column -> Column in
+            if case .slot(.named(let name)) = column, !variables.contains(name) { return .skipped }
+            return column
+        }
+        var copy = self
+        copy.layout = Layout(formatName: layout.formatName, columns: columns, names: layout.names, separator: layout.separator,
+                             requiredColumns: layout.requiredColumns, ignoresExtraColumns: layout.ignoresExtraColumns,
+                             fieldsDirective: layout.fieldsDirective, time: layout.time)
+        return copy
+    }
+
     public func parse(_ buffer: UnsafeBufferPointer<UInt8>, line: ByteRange, into record: inout AccessLogRecord) throws(LineParseError) {
         let layout = layout
         let columns = layout.columns, names = layout.names
@@ -86,6 +102,7 @@ public struct ColumnLineParser: Sendable {
             case .encodedUserAgent:
                 record.userAgent = value
                 record.userAgentIsURLEncoded = true
+            case .skipped: break
             }
             index += 1
         }

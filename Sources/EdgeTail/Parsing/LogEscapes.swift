@@ -51,12 +51,19 @@ public enum LogEscapes {
         return false
     }
 
-    /// Appends a URL query component with `%HH` and `+` decoded.
+    /// Appends a URL query component with `%HH` and `+` decoded; plain runs are
+    /// copied whole.
     @inlinable
     public static func percentDecode(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange, into out: inout [UInt8]) {
         var index = range.start
+        var runStart = index
         while index < range.end {
             let byte = buffer[index]
+            guard byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") else {
+                index += 1
+                continue
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<index]))
             if byte == UInt8(ascii: "%"), index + 2 < range.end,
                let high = hexValue(buffer[index + 1]), let low = hexValue(buffer[index + 2]) {
                 out.append(high << 4 | low)
@@ -65,7 +72,9 @@ public enum LogEscapes {
                 out.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
                 index += 1
             }
+            runStart = index
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<range.end]))
     }
 
     /// The scalar of `\uXXXX` (or a `\uD83D\uDE00` surrogate pair) at `index`, and the

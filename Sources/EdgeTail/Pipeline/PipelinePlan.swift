@@ -4,7 +4,7 @@ public struct PipelinePlan: Sendable {
     public let name: String
     public let source: SourceConfiguration
     public let sink: String
-    public let parser: LineParser
+    public private(set) var parser: LineParser
     let rules: [RulePlan]
     let identityRules: [IdentityResolver.Rule]
     let extractor: FieldExtractor
@@ -47,12 +47,28 @@ public struct PipelinePlan: Sendable {
         func fail(_ keyPath: String, _ message: String) {
             errors.append(ConfigurationError(file: file, keyPath: "pipeline '\(configuration.name)': \(keyPath)", message: message))
         }
+        // The `var.NAME` fields the pipeline uses: positional parsers keep only these.
+        var variables: Set<[UInt8]> = [Array("http_x_forwarded_for".utf8), Array("http_x_real_ip".utf8)]
         func field(_ name: String, _ keyPath: String) -> FieldReference? {
-            do { return try FieldReference(parsing: name) } catch { fail(keyPath, error.description); return nil }
+            do {
+                let reference = try FieldReference(parsing: name)
+                if case .variable(let variable) = reference { variables.insert(variable) }
+                return reference
+            } catch {
+                fail(keyPath, error.description)
+                return nil
+            }
         }
         func template(_ text: String?, _ keyPath: String) -> FieldTemplate? {
             guard let text else { return nil }
-            do { return try FieldTemplate(text) } catch { fail(keyPath, error.description); return nil }
+            do {
+                let template = try FieldTemplate(text)
+                for case .field(.variable(let variable)) in template.parts { variables.insert(variable) }
+                return template
+            } catch {
+                fail(keyPath, error.description)
+                return nil
+            }
         }
 
         name = configuration.name
@@ -176,6 +192,7 @@ public struct PipelinePlan: Sendable {
         data = configuration.data.keys.sorted().compactMap { key in
             template(configuration.data[key], "data.\(key)").map { (Array(key.utf8), $0) }
         }
+        if case .columns(let columns) = parser { parser = .columns(columns.keeping(variables: variables)) }
         if !errors.isEmpty { throw ConfigurationErrors(errors) }
     }
 }
