@@ -8,6 +8,8 @@
 public struct ColumnLineParser: Sendable {
     public enum Column: Sendable, Equatable {
         case slot(LogFormatTemplate.Slot)
+        /// A slot without a payload, held without reference counting.
+        case plain(PlainSlot)
         /// W3C `date` (`2024-01-15`) and `time` (`10:15:30` or `10:15:30.123`), read together.
         case date, timeOfDay
         /// `192.0.2.1:2817` or `[2001:db8::1]:2817`: an address with its port.
@@ -55,6 +57,10 @@ public struct ColumnLineParser: Sendable {
 
     init(formatName: String, columns: [(String, Column)], separator: FieldScanner.Separator, requiredColumns: Int? = nil,
          ignoresExtraColumns: Bool, fieldsDirective: String? = nil, time: TimeParsing = TimeParsing()) {
+        let columns = columns.map { name, column -> (String, Column) in
+            if case .slot(let slot) = column, let plain = slot.plain { return (name, .plain(plain)) }
+            return (name, column)
+        }
         layout = Layout(formatName: formatName, columns: columns.map(\.1), names: columns.map { Array($0.0.utf8) }, separator: separator,
                         requiredColumns: requiredColumns ?? columns.count, ignoresExtraColumns: ignoresExtraColumns,
                         fieldsDirective: fieldsDirective.map { Array($0.utf8) }, time: time)
@@ -94,6 +100,8 @@ public struct ColumnLineParser: Sendable {
             guard let found = try scanner.next(String(decoding: names[index], as: UTF8.self)) else { break }
             let value = found.count == 1 && buffer[found.start] == UInt8(ascii: "-") ? ByteRange(found.start, found.start) : found
             switch columns[index] {
+            case .plain(let slot):
+                guard slot.assign(value, buffer, &record, sawTime: &sawTime) else { throw .malformedField(String(decoding: names[index], as: UTF8.self)) }
             case .slot(let slot):
                 try slot.assign(value, name: String(decoding: names[index], as: UTF8.self), buffer, &record, sawTime: &sawTime)
             case .date: date = value

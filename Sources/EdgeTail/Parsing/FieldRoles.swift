@@ -16,6 +16,14 @@ public struct FieldRoles: Sendable {
     struct Entry: Sendable {
         var name: [UInt8]
         var slot: LogFormatTemplate.Slot
+        /// The slot when it carries nothing but its kind, assigned without a copy of `slot`.
+        var plain: PlainSlot?
+
+        init(name: [UInt8], slot: LogFormatTemplate.Slot) {
+            self.name = name
+            self.slot = slot
+            plain = slot.plain
+        }
     }
 
     let entries: [Entry]
@@ -75,13 +83,13 @@ public struct FieldRoles: Sendable {
         }
     }
 
-    /// The slot of the field named by `name` (bytes), or nil for other fields.
+    /// The entry of the field named by `name` (bytes), or nil for other fields.
     @inline(__always)
-    func slot(named name: UnsafeBufferPointer<UInt8>) -> LogFormatTemplate.Slot? {
-        for entry in entries where entry.name.count == name.count && entry.name.first == name.first {
+    func entry(named name: UnsafeBufferPointer<UInt8>) -> Int? {
+        for position in entries.indices where entries[position].name.count == name.count && entries[position].name.first == name.first {
             var index = 1
-            while index < name.count && entry.name[index] == name[index] { index += 1 }
-            if index == name.count { return entry.slot }
+            while index < name.count && entries[position].name[index] == name[index] { index += 1 }
+            if index == name.count { return position }
         }
         return nil
     }

@@ -2,9 +2,9 @@
 /// scanned over bytes. Nested objects give dotted names (`request.headers.User-Agent`);
 /// of an array, the first element stands for it (Caddy logs headers as arrays).
 ///
-/// String values are used as they stand between their quotes: escape sequences are
-/// not decoded (a `\"` keeps its backslash), which is what access logs need in
-/// practice and keeps the scan free of copies.
+/// String values are ranges of the line between their quotes, so the scan copies
+/// nothing; their escape sequences (`\"`, `\\`, `\/`, `\n`, `\uXXXX` with surrogate
+/// pairs) are decoded by `LogEscapes` when a value is written into an event.
 public struct JSONLineParser: Sendable {
     let roles: FieldRoles
     /// Deeper nesting than this is skipped, not followed.

@@ -39,6 +39,8 @@ public struct LogFormatParser: Sendable {
         var slot: Int
         /// A variable inside quotes: backslash escapes do not end it.
         var quoted: Bool
+        /// The variable's slot when it carries nothing but its kind (most do).
+        var plain: PlainSlot?
     }
 
     public init(template: LogFormatTemplate) {
@@ -55,13 +57,13 @@ public struct LogFormatParser: Sendable {
         for (index, segment) in segments.enumerated() {
             switch segment {
             case .literal(let text):
-                steps.append(Step(start: literalStart[index], count: text.count, slot: -1, quoted: false))
+                steps.append(Step(start: literalStart[index], count: text.count, slot: -1, quoted: false, plain: nil))
             case .variable(let slot, let name):
                 var next = (start: 0, count: 0)
                 if index + 1 < segments.count, case .literal(let text) = segments[index + 1] { next = (literalStart[index + 1], text.count) }
                 var quoted = false
                 if index > 0, case .literal(let previous) = segments[index - 1] { quoted = previous.last == UInt8(ascii: "\"") }
-                steps.append(Step(start: next.start, count: next.count, slot: slots.count, quoted: quoted))
+                steps.append(Step(start: next.start, count: next.count, slot: slots.count, quoted: quoted, plain: slot.plain))
                 slots.append(slot)
                 names.append(name)
             }
@@ -95,7 +97,12 @@ public struct LogFormatParser: Sendable {
                         }
                         valueEnd = found
                     }
-                    try slots[step.slot].assign(ByteRange(cursor, valueEnd), name: names[step.slot], buffer, &record, sawTime: &sawTime)
+                    let value = ByteRange(cursor, valueEnd)
+                    if let plain = step.plain {
+                        guard plain.assign(value, buffer, &record, sawTime: &sawTime) else { throw .malformedField(names[step.slot]) }
+                    } else {
+                        try slots[step.slot].assign(value, name: names[step.slot], buffer, &record, sawTime: &sawTime)
+                    }
                     cursor = valueEnd
                 }
             }

@@ -1,6 +1,6 @@
 /// `format: logfmt`: `key=value key2="a quoted value" flag` pairs, over bytes. A key
-/// without `=` is a flag with an empty value. Quoted values keep their escapes, as in
-/// `format: json`.
+/// without `=` is a flag with an empty value. Quoted values are ranges of the line, their
+/// escapes decoded when written into an event, as in `format: json`.
 public struct LogfmtParser: Sendable {
     let roles: FieldRoles
 
