@@ -34,6 +34,7 @@ public struct LineProcessor {
         events.reserveCapacity(batch.lines.count)
         var rejected: [Rejected] = []
         var counts = PipelineCounts()
+        var tally = OutcomeTally()
         counts.bytes = batch.bytes.count
         let eventID = eventIDFor(batch.sourceID)
         batch.bytes.withUnsafeBufferPointer { buffer in
@@ -60,9 +61,10 @@ public struct LineProcessor {
                     rejected.append(Rejected(offset: line.offset, reason: reason,
                                              line: Array(buffer[range: ByteRange(line.range.start, line.range.start + kept)])))
                 }
-                counts.record(outcome, namespace: namespace)
+                tally.record(outcome, namespace: namespace, failuresInto: &counts)
             }
         }
+        tally.fold(into: &counts)
         return Output(bytes: writer.bytes, events: events, rejected: rejected, counts: counts)
     }
 
