@@ -46,6 +46,15 @@ import Testing
         #expect(try mapLine("2024-13-01 12:00:00 198.51.100.9 GET /a 200 Mozilla/5.0+(X11)", plan: plan).0 == .failed("malformed date and time"))
     }
 
+    @Test func aDashForBytesIsNothingSentAndADashForTheStatusIsAReason() throws {
+        let plan = try makePlan(identity: identity, extra: "    data: { bytes: \"{bytes}\" }",
+                                format: "w3c, w3c_fields: 'date time c-ip cs-method cs-uri-stem sc-status sc-bytes cs(User-Agent)'")
+        let (outcome, event) = try mapLine("2024-07-01 12:00:00 198.51.100.9 GET /a 200 - Mozilla/5.0+(X11)", plan: plan)
+        #expect(outcome == .pageView)
+        #expect(event?.value(at: "data.bytes") as? String == "0")
+        #expect(try mapLine("2024-07-01 12:00:00 198.51.100.9 GET /a - 512 Mozilla/5.0+(X11)", plan: plan).0 == .failed("malformed sc-status"))
+    }
+
     @Test func cloudFrontUsesTheViewersHostAndDecodesTheUserAgent() throws {
         let plan = try makePlan(identity: ["{ namespace: FPID, field: cookie.FPID }"], extra: "    data: { host: \"{host}\" }", format: "cloudfront")
         #expect(try mapLine("#Version: 1.0", plan: plan).0 == .dropped(.directive))

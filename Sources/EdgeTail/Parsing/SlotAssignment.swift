@@ -81,7 +81,8 @@ public enum PlainSlot: UInt8, Sendable {
             guard let status = AccessLogParser.integer(buffer, value), (100...999).contains(status) else { return false }
             record.status = status
         case .bytes:
-            if value.count == 1 && buffer[value.start] == UInt8(ascii: "-") {
+            // `-` (and an empty W3C `-`): nothing was sent.
+            if value.isEmpty || value.count == 1 && buffer[value.start] == UInt8(ascii: "-") {
                 record.bytesSent = 0
             } else {
                 guard let bytes = AccessLogParser.integer(buffer, value) else { return false }
