@@ -36,7 +36,7 @@ root="$work/root"
 
 install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/systemd/system" \
     "$root/etc/edgetail/pipelines.d" "$root/etc/default" "$root/usr/share/doc/edgetail/pipelines" \
-    "$root/usr/share/lintian/overrides"
+    "$root/usr/share/lintian/overrides" "$root/usr/share/man/man1"
 install -m 0755 "$binary" "$root/usr/bin/edgetail"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/edgetail"
 install -m 0644 "$here/edgetail.service" "$root/usr/lib/systemd/system/edgetail.service"
@@ -46,6 +46,8 @@ install -m 0644 "$here/etc/default-edgetail" "$root/etc/default/edgetail"
 install -m 0644 "$repo/README.md" "$root/usr/share/doc/edgetail/README.md"
 install -m 0644 "$here/debian/copyright" "$root/usr/share/doc/edgetail/copyright"
 install -m 0644 "$here/debian/lintian-overrides" "$root/usr/share/lintian/overrides/edgetail"
+gzip -9n < "$here/edgetail.1" > "$root/usr/share/man/man1/edgetail.1.gz"
+chmod 0644 "$root/usr/share/man/man1/edgetail.1.gz"
 for pipeline in "$repo"/pipelines/*.yaml; do
     [ "$(basename "$pipeline")" = demo.yaml ] || install -m 0644 "$pipeline" "$root/usr/share/doc/edgetail/pipelines/"
 done

@@ -45,6 +45,7 @@ import EdgeTail
             "./usr/bin/edgetail", "./usr/lib/systemd/system/edgetail.service", "./etc/edgetail/edgetail.yaml",
             "./etc/edgetail/pipelines.d/nginx.yaml", "./etc/default/edgetail", "./usr/share/doc/edgetail/copyright",
             "./usr/share/doc/edgetail/changelog.gz", "./usr/share/doc/edgetail/pipelines/nginx-combined.yaml",
+            "./usr/share/doc/edgetail/pipelines/iis-w3c.yaml", "./usr/share/man/man1/edgetail.1.gz",
         ] {
             #expect(contents.contains(" \(path)\n"), "missing \(path) in:\n\(contents)")
         }
