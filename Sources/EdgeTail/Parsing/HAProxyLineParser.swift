@@ -34,6 +34,7 @@ public struct HAProxyLineParser: Sendable {
     static let requestCookie = Array("captured_request_cookie".utf8)
     static let responseCookie = Array("captured_response_cookie".utf8)
     static let terminationState = Array("termination_state".utf8)
+    static let cookiesAndState = [requestCookie, responseCookie, terminationState]
     static let capturedRequestHeaders = Array("captured_request_headers".utf8)
     static let capturedResponseHeaders = Array("captured_response_headers".utf8)
 
@@ -82,7 +83,7 @@ public struct HAProxyLineParser: Sendable {
         guard var bytes = try scanner.next("bytes_read") else { throw .missingField("bytes_read") }
         if !bytes.isEmpty && buffer[bytes.start] == UInt8(ascii: "+") { bytes = ByteRange(bytes.start + 1, bytes.end) }
         try LogFormatTemplate.Slot.bytes.assign(bytes, name: "bytes_read", buffer, &record, sawTime: &sawTime)
-        for name in [Self.requestCookie, Self.responseCookie, Self.terminationState] {
+        for name in Self.cookiesAndState {
             guard let value = try scanner.next(String(decoding: name, as: UTF8.self)) else { throw .missingField(String(decoding: name, as: UTF8.self)) }
             record.named.append(.init(name: name, range: value))
         }
