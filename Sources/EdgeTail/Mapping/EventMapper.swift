@@ -83,7 +83,8 @@ public struct EventMapper {
         out.raw(":[{\"id\":")
         identity.value.withUnsafeBufferPointer { out.string($0) }
         out.raw(",\"authenticatedState\":\"")
-        out.raw(Array(visitor.state.utf8))
+        var state = visitor.state
+        state.withUTF8 { out.raw($0) }
         out.raw("\",\"primary\":true}]},\"web\":{")
 
         // The requested URL, absolute.
@@ -206,7 +207,7 @@ public struct EventMapper {
             if let base = baseURL {
                 out.append(contentsOf: base)
             } else {
-                out.append(contentsOf: Array("https://".utf8))
+                out.append(contentsOf: "https://".utf8)
                 out.append(contentsOf: buffer[range: host])
             }
             if target.isEmpty || buffer[target.start] != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }

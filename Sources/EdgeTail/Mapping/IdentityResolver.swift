@@ -60,7 +60,7 @@ public struct IdentityResolver {
                 var anyValue = false
                 for field in fields {
                     let lengthAt = scratch.count
-                    scratch.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+                    scratch.append(contentsOf: repeatElement(0, count: 4))
                     if extractor.append(field, buffer, record, to: &scratch) { anyValue = true }
                     let length = UInt32(scratch.count - lengthAt - 4)
                     scratch[lengthAt] = UInt8(truncatingIfNeeded: length >> 24)
