@@ -24,12 +24,7 @@ import Testing
     @Test(arguments: examples)
     func theExampleMakesAPageView(_ file: String, _ line: String, _ url: String) throws {
         let directory = try TemporaryDirectory()
-        let main = try directory.write("edgetail.yaml", """
-        data_dir: \(directory.path)/data
-        include: ["\(repositoryRoot.path)/pipelines/\(file)"]
-        sinks: { edge: { type: console } }
-        """)
-        let configuration = try ConfigurationLoader(environment: ["EDGETAIL_SALT": "x"]).load(path: main)
+        let (configuration, main) = try loadBundledPipeline(file, in: directory)
         let plan = try PipelinePlan(configuration.pipelines[0], file: main)
         let (outcome, event) = try mapLine(line, plan: plan)
         #expect(outcome == .pageView, "\(outcome)")

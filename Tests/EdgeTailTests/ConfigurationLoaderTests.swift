@@ -175,12 +175,7 @@ import Testing
     @Test(arguments: bundledPipelines)
     func bundledPipelineFilesValidate(name: String) throws {
         let directory = try TemporaryDirectory()
-        let main = try directory.write("edgetail.yaml", """
-        data_dir: \(directory.path)/data
-        include: ["\(repositoryRoot.path)/pipelines/\(name)"]
-        sinks: { edge: { type: console } }
-        """)
-        let configuration = try ConfigurationLoader(environment: ["EDGETAIL_SALT": "x"]).load(path: main)
+        let (configuration, main) = try loadBundledPipeline(name, in: directory)
         let report = ConfigurationValidator.validate(configuration, mainFile: main)
         #expect(report.errors.isEmpty, "\(report.errors)")
         #expect(configuration.pipelines.count == 1)

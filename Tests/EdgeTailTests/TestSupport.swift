@@ -76,3 +76,14 @@ extension Dictionary where Key == String, Value == Any {
         return current
     }
 }
+
+/// A configuration that includes one file of pipelines/ with a console sink named `edge`,
+/// loaded; returns it with the path of its main file.
+func loadBundledPipeline(_ name: String, in directory: TemporaryDirectory) throws -> (EdgeTailConfiguration, String) {
+    let main = try directory.write("edgetail.yaml", """
+    data_dir: \(directory.path)/data
+    include: ["\(repositoryRoot.path)/pipelines/\(name)"]
+    sinks: { edge: { type: console } }
+    """)
+    return (try ConfigurationLoader(environment: ["EDGETAIL_SALT": "x"]).load(path: main), main)
+}

@@ -182,14 +182,9 @@ public struct ColumnLineParser: Sendable {
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
         var millis = 0
         if time.count > 8 {
-            guard buffer[t + 8] == UInt8(ascii: "."), time.count > 9 else { return nil }
-            var scale = 100
-            for index in (t + 9)..<time.end {
-                let digit = buffer[index] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                millis += Int(digit) * scale
-                scale /= 10
-            }
+            guard buffer[t + 8] == UInt8(ascii: "."), time.count > 9,
+                  let fraction = LogFormatParser.milliseconds(buffer, ByteRange(t + 9, time.end)) else { return nil }
+            millis = fraction
         }
         let local = Int64(LogTime.daysFromCivil(year: year, month: month, day: day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         let offset = parsing.offset(atLocal: local)

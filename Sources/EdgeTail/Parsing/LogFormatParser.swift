@@ -209,18 +209,26 @@ public struct LogFormatParser: Sendable {
             let millis = (whole % divisor) * 1000 / divisor
             return LogTime(epochSeconds: Int64(seconds), milliseconds: Int32(millis), offsetSeconds: 0)
         }
-        let seconds = whole
         var millis = 0
         if dot < range.end {
-            var scale = 100
-            for index in (dot + 1)..<range.end {
-                let digit = buffer[index] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                millis += Int(digit) * scale
-                scale /= 10
-            }
+            guard let fraction = milliseconds(buffer, ByteRange(dot + 1, range.end)) else { return nil }
+            millis = fraction
         }
-        return LogTime(epochSeconds: Int64(seconds), milliseconds: Int32(millis), offsetSeconds: 0)
+        return LogTime(epochSeconds: Int64(whole), milliseconds: Int32(millis), offsetSeconds: 0)
+    }
+
+    /// The milliseconds of a fraction's digits (`655` of `…14.655`, `186` of `.186641`);
+    /// nil when any byte is not a digit.
+    static func milliseconds(_ buffer: UnsafeBufferPointer<UInt8>, _ digits: ByteRange) -> Int? {
+        var millis = 0
+        var scale = 100
+        for index in digits.start..<digits.end {
+            let digit = buffer[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            millis += Int(digit) * scale
+            scale /= 10
+        }
+        return millis
     }
 
     /// Epoch seconds, milliseconds or microseconds, told apart by magnitude
