@@ -35,9 +35,11 @@ struct EdgeTailProcess {
         process.standardError = errors
         process.standardInput = input
         try process.run()
-        // Read both pipes concurrently so a full pipe never blocks the child.
-        async let stdoutData = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderrData = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
+        // Read both pipes concurrently so a full pipe never blocks the child, each on a
+        // thread of its own: blocking reads on the cooperative pool (two threads on a
+        // two-core machine) would starve a stand-in served from this test process.
+        async let stdoutData = Self.readToEnd(output.fileHandleForReading)
+        async let stderrData = Self.readToEnd(errors.fileHandleForReading)
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         let deadline = ContinuousClock.now + timeout
@@ -53,6 +55,15 @@ struct EdgeTailProcess {
         let out = await stdoutData
         let err = await stderrData
         return Result(status: process.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
+    }
+}
+
+extension EdgeTailProcess {
+    /// Reads a pipe to its end on a dedicated thread.
+    static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
     }
 }
 
