@@ -66,18 +66,27 @@ struct RunCommand: AsyncParsableCommand {
         }
         await server?.stop()
         let counts = runtime.counts
-        RunSummary.print(counts)
+        let deliveries = runtime.deliveryReports
+        RunSummary.print(counts, deliveries: deliveries)
         if let summaryJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try encoder.encode(counts).write(to: URL(fileURLWithPath: summaryJSON))
+            try RunSummary.json(counts, deliveries: deliveries).write(to: URL(fileURLWithPath: summaryJSON))
         }
         if let failure {
             logger.error("stopped with an error", metadata: ["error": "\(failure)"])
             throw failure
         }
+        let unsettled = deliveries.filter { !$0.value.settled }
+        if once && !unsettled.isEmpty {
+            // Everything was read but not everything delivered: say so in the status too.
+            logger.error("not every event was delivered; what is left is sent on the next run",
+                         metadata: ["sinks": "\(unsettled.keys.sorted())"])
+            throw ExitCode(RunCommand.undeliveredExitStatus)
+        }
         logger.info("stopped")
     }
+
+    /// `--once` exit status when events are left waiting (EX_TEMPFAIL: try again later).
+    static let undeliveredExitStatus: Int32 = 75
 }
 
 /// Runs the runtime inside the service group, turning a graceful shutdown
@@ -130,9 +139,9 @@ struct ReloadService: Service {
     }
 }
 
-/// The end-of-run table of what became of the lines.
+/// The end-of-run table of what became of the lines, and of each sink's events.
 enum RunSummary {
-    static func print(_ counts: [String: PipelineCounts]) {
+    static func print(_ counts: [String: PipelineCounts], deliveries: [String: DeliveryReport]) {
         var text = ""
         for (name, count) in counts.sorted(by: { $0.key < $1.key }) {
             text += "pipeline \(name): \(count.lines) lines, \(count.pageViews) page views, \(count.linkClicks) link clicks, "
@@ -142,6 +151,32 @@ enum RunSummary {
             }
             text += ", \(count.failed) failed\n"
         }
+        for (name, report) in deliveries.sorted(by: { $0.key < $1.key }) {
+            text += report.line(sink: name) + "\n"
+        }
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// `--summary-json`: each pipeline's counts under its name, and the Edge sinks'
+    /// delivery under `sinks` (a name no pipeline may take).
+    static func json(_ counts: [String: PipelineCounts], deliveries: [String: DeliveryReport]) throws -> Data {
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        struct Document: Encodable {
+            var counts: [String: PipelineCounts]
+            var deliveries: [String: DeliveryReport]
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Key.self)
+                for (name, count) in counts { try container.encode(count, forKey: Key(stringValue: name)) }
+                try container.encode(deliveries, forKey: Key(stringValue: "sinks"))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return try encoder.encode(Document(counts: counts, deliveries: deliveries))
     }
 }

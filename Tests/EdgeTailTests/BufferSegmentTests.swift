@@ -161,6 +161,7 @@ import Testing
         sinks:
           edge:
             type: edge
+            endpoint: https://edge.adobedc.net
             datastream_id: ds
             shutdown_timeout: 5s
             buffer: { memory_bytes: 2MiB, disk_bytes: 1GB, when_full: drop_newest, fsync: 250ms }

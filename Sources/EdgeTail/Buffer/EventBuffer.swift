@@ -18,6 +18,8 @@ actor EventBuffer {
     let statistics: EdgeSinkStatistics
     let logger: Logger
     private let disk: DiskSpill?
+    /// Events an earlier run delivered are acknowledged here instead of sent again.
+    private let deliveryLog: DeliveryLog?
 
     /// Bytes of event JSON handed to the lanes and not yet released.
     private var memoryHeld = 0
@@ -44,7 +46,7 @@ actor EventBuffer {
     /// - Parameter requestBytes: the sink's `max_bytes`. The memory budget is raised to
     ///   two full requests per lane when set lower, or lanes would linger half-empty.
     init(configuration: BufferConfiguration, directory: String, lanes: [EdgeLane], requestBytes: Int,
-         statistics: EdgeSinkStatistics, logger: Logger) throws {
+         deliveryLog: DeliveryLog? = nil, statistics: EdgeSinkStatistics, logger: Logger) throws {
         var configuration = configuration
         let floor = 2 * lanes.count * requestBytes
         if configuration.memoryBytes < floor {
@@ -56,6 +58,7 @@ actor EventBuffer {
         self.lanes = lanes
         self.statistics = statistics
         self.logger = logger
+        self.deliveryLog = (deliveryLog?.previousCount ?? 0) > 0 ? deliveryLog : nil
         if configuration.diskBytes > 0 {
             let disk = try DiskSpill(directory: directory, segmentBytes: configuration.segmentBytes, logger: logger)
             let recovery = try disk.recover()
@@ -143,6 +146,9 @@ actor EventBuffer {
     }
 
     private func handToLanes(_ events: [PendingEvent], size: Int) async {
+        var events = events
+        var size = size
+        if let deliveryLog { skipDelivered(&events, size: &size, log: deliveryLog) }
         memoryHeld += size
         memoryEvents += events.count
         var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
@@ -150,6 +156,23 @@ actor EventBuffer {
         for (index, events) in byLane.enumerated() where !events.isEmpty {
             await lanes[index].enqueue(events)
         }
+    }
+
+    /// Takes out the events an earlier run delivered (lines read again after a crash,
+    /// records of a partly delivered segment) and acknowledges them; their keys are
+    /// written again so a later crash still finds them.
+    private func skipDelivered(_ events: inout [PendingEvent], size: inout Int, log: DeliveryLog) {
+        var skipped: [UInt64] = []
+        events.removeAll { event in
+            guard let key = DeliveryLog.key(ofEvent: event.json), log.deliveredBefore(key) else { return false }
+            skipped.append(key)
+            size -= event.size
+            event.acknowledgement.acknowledge()
+            return true
+        }
+        guard !skipped.isEmpty else { return }
+        log.record(skipped)
+        statistics.update { $0.resendsAvoided += skipped.count }
     }
 
     /// Writes events to the newest segment; false when the disk is full.

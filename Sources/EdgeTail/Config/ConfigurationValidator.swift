@@ -17,6 +17,9 @@ public enum ConfigurationValidator {
         var names = Set<String>()
         for pipeline in configuration.pipelines {
             let file = configuration.origins["pipeline:" + pipeline.name] ?? "configuration"
+            if pipeline.name == "sinks" {
+                errors.append(ConfigurationError(file: file, keyPath: "pipelines", message: "pipeline name 'sinks' is reserved (the run summary lists the sinks under it); choose another name"))
+            }
             if !names.insert(pipeline.name).inserted {
                 errors.append(ConfigurationError(file: file, keyPath: "pipelines", message: "pipeline name '\(pipeline.name)' is used twice"))
             }

@@ -3,8 +3,9 @@ import Foundation
 /// The `edge` sink: Adobe's Edge Network collection endpoint (or the local stand-in).
 ///
 /// Defaults follow the Edge contract: requests stay under 64 KB of JSON
-/// (`max_bytes` 60,000), `silent=true` (204, no body), retries unlimited so an
-/// outage costs time, not data.
+/// (`max_bytes` 60,000), `silent: false` (a `silent=true` request hides Adobe's
+/// warnings, such as events ignored for lack of consent), retries of transient
+/// failures unlimited so an outage costs time, not data.
 public struct EdgeSinkConfiguration: Decodable, Sendable {
     public var endpoint: String
     public var datastreamID: String
@@ -22,8 +23,12 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
     public var retryCap: Double
     /// 0 = retry for ever.
     public var maxRetries: Int
-    /// Request units (8 KB of body each, rounded up) per second; nil = unlimited.
+    /// Request units per second (8 KB of body each, rounded up, times `upstreams`);
+    /// nil = unlimited. Adobe's limit is per organisation, shared by every sender.
     public var maxRequestUnitsPerSecond: Double?
+    /// Services on the datastream (Analytics, Experience Platform, Target, …): each
+    /// counts every request's units again.
+    public var upstreams: Int
     /// Where events wait: memory first, then disk segments (`buffer:`).
     public var buffer: BufferConfiguration
     /// Seconds spent sending at shutdown before the rest is written to disk.
@@ -40,6 +45,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         case retryCap = "retry_cap"
         case maxRetries = "max_retries"
         case maxRequestUnitsPerSecond = "max_request_units_per_second"
+        case upstreams
         case buffer
         case shutdownTimeout = "shutdown_timeout"
     }
@@ -47,7 +53,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
     public init(endpoint: String, datastreamID: String, auth: EdgeAuthConfiguration = .none) {
         self.endpoint = endpoint
         self.datastreamID = datastreamID
-        silent = true
+        silent = false
         timeout = 10
         self.auth = auth
         maxBytes = 60_000
@@ -58,6 +64,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         retryCap = 30
         maxRetries = 0
         maxRequestUnitsPerSecond = nil
+        upstreams = 1
         buffer = BufferConfiguration()
         shutdownTimeout = 30
     }
@@ -67,7 +74,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint) ?? "https://server.adobedc.net"
         datastreamID = try container.decode(String.self, forKey: .datastreamID)
-        silent = try container.decodeIfPresent(Bool.self, forKey: .silent) ?? true
+        silent = try container.decodeIfPresent(Bool.self, forKey: .silent) ?? false
         timeout = try container.decodeIfPresent(Seconds.self, forKey: .timeout)?.value ?? 10
         auth = try container.decodeIfPresent(EdgeAuthConfiguration.self, forKey: .auth) ?? .none
         maxBytes = try container.decodeIfPresent(Int.self, forKey: .maxBytes) ?? 60_000
@@ -78,6 +85,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         retryCap = try container.decodeIfPresent(Double.self, forKey: .retryCap) ?? 30
         maxRetries = try container.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 0
         maxRequestUnitsPerSecond = try container.decodeIfPresent(Double.self, forKey: .maxRequestUnitsPerSecond)
+        upstreams = try container.decodeIfPresent(Int.self, forKey: .upstreams) ?? 1
         buffer = try container.decodeIfPresent(BufferConfiguration.self, forKey: .buffer) ?? BufferConfiguration()
         shutdownTimeout = try container.decodeIfPresent(Seconds.self, forKey: .shutdownTimeout)?.value ?? 30
 
@@ -95,6 +103,20 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         try require(maxRetries >= 0, .maxRetries, "0 (for ever) or more")
         try require((maxRequestUnitsPerSecond ?? 1) > 0, .maxRequestUnitsPerSecond, "a positive number")
         try require(shutdownTimeout >= 0, .shutdownTimeout, "0 or more seconds")
+        try require((1...16).contains(upstreams), .upstreams, "the number of services on the datastream, 1 to 16")
+        if case .none = auth, Self.requiresAuthentication(endpoint) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .auth, in: container,
+                debugDescription: "expected auth type token or ims: \(endpoint) accepts authenticated requests only "
+                    + "(without credentials every request is refused with EXEG-0500-401); for unauthenticated collection "
+                    + "set endpoint: https://edge.adobedc.net")
+        }
+    }
+
+    /// `server.adobedc.net` is Adobe's authenticated, server-to-server collection host.
+    static func requiresAuthentication(_ endpoint: String) -> Bool {
+        guard let host = URLComponents(string: endpoint)?.host?.lowercased() else { return false }
+        return host == "server.adobedc.net" || host.hasSuffix(".server.adobedc.net")
     }
 }
 

@@ -222,6 +222,18 @@ public final class EdgeTailRuntime: Sendable {
         }
     }
 
+    /// What became of each Edge sink's events, by sink name: the run summary's part
+    /// that says whether everything was delivered.
+    public var deliveryReports: [String: DeliveryReport] {
+        let dataDirectory = configuration.dataDirectory
+        return telemetrySnapshot().sinks.reduce(into: [:]) { reports, entry in
+            reports[entry.key] = DeliveryReport(
+                counts: entry.value,
+                bufferDirectory: EdgeSink.bufferDirectory(dataDirectory: dataDirectory, sink: entry.key),
+                deadLetterFile: DeadLetterStore.path(dataDirectory: dataDirectory, sink: entry.key))
+        }
+    }
+
     /// What `/metrics` and `/health` show, now.
     public func telemetrySnapshot() -> TelemetrySnapshot {
         state.withLock { state in

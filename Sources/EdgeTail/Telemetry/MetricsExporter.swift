@@ -70,6 +70,9 @@ public final class MetricsExporter: Sendable {
                 for (status, count) in sink.requests { writer.counter("edgetail_sink_requests_total", labels + [("status", status)], count) }
                 writer.counter("edgetail_sink_retries_total", labels, sink.retries)
                 writer.counter("edgetail_sink_dead_letters_total", labels, sink.eventsDeadLettered)
+                for (code, count) in sink.errors { writer.counter("edgetail_sink_errors_total", labels + [("code", code)], count) }
+                for (code, count) in sink.warnings { writer.counter("edgetail_sink_warnings_total", labels + [("code", code)], count) }
+                writer.counter("edgetail_sink_resends_avoided_total", labels, sink.resendsAvoided)
                 for (namespace, outcomes) in sink.byNamespace {
                     for (outcome, count) in outcomes {
                         writer.counter("edgetail_sink_events_total", labels + [("namespace", namespace), ("outcome", outcome)], count)

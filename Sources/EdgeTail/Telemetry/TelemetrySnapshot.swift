@@ -34,6 +34,10 @@ extension EdgeSinkCounts {
         var total = current
         for (status, count) in requests { total.requests[status, default: 0] += count }
         total.retries += retries
+        for (code, count) in errors { total.errors[code, default: 0] += count }
+        for (code, count) in warnings { total.warnings[code, default: 0] += count }
+        total.resendsAvoided += resendsAvoided
+        total.unsentAtStop += unsentAtStop
         total.eventsDelivered += eventsDelivered
         total.eventsDeadLettered += eventsDeadLettered
         total.tokensMinted += tokensMinted

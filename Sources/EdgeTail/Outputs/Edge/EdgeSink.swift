@@ -9,12 +9,10 @@ import Synchronization
 ///
 /// Events are routed to lanes by a hash of their primary identity; each lane sends
 /// one request at a time, so a visitor's events arrive in the order they were read.
-/// Every documented response is handled: 2xx acknowledges; 429/503 wait
-/// `Retry-After`; 502/504, timeouts and connection errors back off with full jitter
-/// (for ever by default — an outage costs time, not data); 400/422 isolate the
-/// offending event (by the index the problem names, or by bisecting) and send the
-/// rest; 413 splits; 401 renews the token once; 401 again or 403 stop the sink with
-/// the data kept; 500 and other 4xx dead-letter the events with the response.
+/// What each answer leads to is `EdgeResponsePolicy`'s decision (retry, re-mint,
+/// split, isolate, dead-letter or stop), made by the documented EXEG code; this type
+/// carries it out. Delivered events are written to the `DeliveryLog`, so a restart
+/// after a crash sends again only what was in flight.
 public final class EdgeSink: EventSink, @unchecked Sendable {
     public let name: String
     public let configuration: EdgeSinkConfiguration
@@ -29,6 +27,13 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     let lanes: [EdgeLane]
     let buffer: EventBuffer
     let collectURL: String
+    /// Keys of delivered events; nil for a sink that must not write beside a running daemon.
+    let deliveryLog: DeliveryLog?
+    /// The longest run of 500s that bisecting one bad event out of a full request causes.
+    let bisectionDepth: Int
+    private let progress = Mutex((serverErrorStreak: 0, successes: 0))
+    /// Codes of `errors[]`/`warnings[]` already logged once.
+    private let noticesLogged = Mutex<Set<String>>([])
     private let workers = Mutex<[Task<Void, Never>]>([])
     private let stopped = Mutex(false)
     private let finishedWorkers = Mutex(0)
@@ -56,24 +61,28 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         deadLetters = DeadLetterStore(dataDirectory: dataDirectory, sink: name)
         var endpoint = configuration.endpoint
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        collectURL = endpoint + "/ee/v2/collect?dataStreamId=" + EdgeCredentials.formEncode(configuration.datastreamID)
+        collectURL = endpoint + "/ee/v2/collect?datastreamId=" + EdgeCredentials.formEncode(configuration.datastreamID)
             + (configuration.silent ? "&silent=true" : "")
         lanes = (0..<configuration.lanes).map { _ in
             EdgeLane(maxBodyBytes: configuration.maxBytes, maxEvents: configuration.maxEvents,
                      linger: .milliseconds(Int(configuration.linger * 1000)))
         }
+        bisectionDepth = Int(log2(Double(max(configuration.maxEvents, 2))).rounded(.up)) + 1
         var bufferConfiguration = configuration.buffer
         if !diskBuffer { bufferConfiguration.diskBytes = 0 }
+        let deliveryLog = diskBuffer ? try DeliveryLog(path: DeliveryLog.path(dataDirectory: dataDirectory, sink: name)) : nil
+        self.deliveryLog = deliveryLog
         buffer = try EventBuffer(configuration: bufferConfiguration,
                                  directory: Self.bufferDirectory(dataDirectory: dataDirectory, sink: name),
-                                 lanes: lanes, requestBytes: configuration.maxBytes, statistics: statistics, logger: self.logger)
+                                 lanes: lanes, requestBytes: configuration.maxBytes, deliveryLog: deliveryLog,
+                                 statistics: statistics, logger: self.logger)
         // The HTTP client comes last: nothing may throw once it exists.
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, configuration.lanes))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         credentials = EdgeCredentials(configuration: configuration.auth, client: client)
-        limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0) }
+        limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0, upstreams: configuration.upstreams) }
         let tasks = lanes.enumerated().map { index, lane in
             Task { [self] in
                 while !Task.isCancelled, let batch = await lane.nextBatch() {
@@ -152,6 +161,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
             var unfinished: [PendingEvent] = []
             for lane in lanes { unfinished += await lane.unfinished() }
             let persisted = await buffer.persistUndelivered(unfinished)
+            statistics.update { $0.unsentAtStop += persisted.notWritten }
             logger.warning("shutdown timeout reached with events unsent", metadata: [
                 "unsent": "\(unfinished.count)", "writtenToDisk": "\(persisted.written)",
                 "readAgainNextStart": "\(persisted.notWritten)"])
@@ -163,111 +173,130 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
 
     // MARK: Delivery
 
-    private enum Attempt {
-        case answered(EdgeResponse)
-        case failed(String)
-    }
-
-    /// Delivers one request's events, splitting and isolating as the answers require.
+    /// Delivers one request's events, carrying out what `EdgeResponsePolicy` decides
+    /// for each answer: the queue holds the requests still to send, in order.
     private func deliver(_ events: [PendingEvent], lane: Int) async {
-        var groups: [[PendingEvent]] = [events]
+        var queue: [[PendingEvent]] = [events]
         var backoff = RetryBackoff(base: configuration.retryBase, cap: configuration.retryCap)
         var tokenRenewed = false
-        var attempts = 0
-        while let group = groups.first {
+        var transientFailures = 0
+        /// Successful requests of the sink when this delivery first met a 500.
+        var successesAtFirstServerError: Int?
+        let canRenewToken = await credentials.canRenew
+        while let group = queue.first {
             if Task.isCancelled || stopped.withLock({ $0 }) { return }
             let body = group.requestBody()
             if body.count > configuration.maxBytes {
                 if group.count > 1 {
-                    replaceFirst(&groups, with: halves(group))
+                    replaceFirst(&queue, with: halves(group))
                 } else {
                     await deadLetter(group, reason: "event of \(group.totalSize) bytes exceeds the request limit (max_bytes \(configuration.maxBytes))", status: nil, response: nil)
-                    groups.removeFirst()
+                    queue.removeFirst()
                 }
                 continue
             }
             let requestID = UUID().uuidString.lowercased()
-            let attempt = await post(body, requestID: requestID)
-            attempts += 1
-            let verdict: EdgeVerdict
-            switch attempt {
-            case .failed(let reason):
-                statistics.update { $0.requests["error", default: 0] += 1 }
+            let outcome = await post(body, requestID: requestID)
+            var attempt = EdgeResponsePolicy.Attempt(events: group.count, canRenewToken: canRenewToken, tokenRenewed: tokenRenewed,
+                                                     bisectionDepth: bisectionDepth, othersWaiting: queue.count > 1)
+            let progress = record(outcome, requestID: requestID, lane: lane, events: group.count)
+            attempt.serverErrorStreak = progress.serverErrorStreak
+            if progress.serverErrorStreak > 0 && successesAtFirstServerError == nil {
+                successesAtFirstServerError = progress.successes
+            }
+            attempt.serviceConfirmed = successesAtFirstServerError.map { progress.successes > $0 } ?? false
+            let action = EdgeResponsePolicy.decide(outcome, attempt)
+            switch action {
+            case .delivered:
+                await buffer.endpointAccepting()
+                deliveryLog?.record(group.compactMap { DeliveryLog.key(ofEvent: $0.json) })
+                statistics.recordEvents(group, outcome: "delivered")
+                for event in group { buffer.parked.settle(event) }
+                queue.removeFirst()
+                backoff.reset()
+                transientFailures = 0
+                tokenRenewed = false
+            case .retry(let after):
                 await buffer.endpointFailing()
-                logger.warning("request failed; retrying", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "error": "\(reason)"])
-                verdict = .retry(after: nil)
-            case .answered(let response):
-                statistics.update { $0.requests[String(response.status), default: 0] += 1 }
-                verdict = response.verdict(tokenRenewed: tokenRenewed)
-                if verdict != .accepted {
-                    logger.info("request answered", metadata: [
-                        "requestId": "\(requestID)", "lane": "\(lane)", "status": "\(response.status)",
-                        "code": "\(response.errorCode ?? "-")", "events": "\(group.count)"])
+                transientFailures += 1
+                if configuration.maxRetries > 0 && transientFailures > configuration.maxRetries {
+                    await deadLetter(group, reason: "gave up after \(transientFailures) transient failures (max_retries \(configuration.maxRetries))",
+                                     status: outcome.answer?.status, response: outcome.answer?.body)
+                    queue.removeFirst()
+                    transientFailures = 0
+                    continue
+                }
+                statistics.update { $0.retries += 1 }
+                try? await Task.sleep(for: after ?? backoff.next())
+            case .renewToken:
+                await credentials.invalidate()
+                tokenRenewed = true
+            case .split:
+                replaceFirst(&queue, with: halves(group))
+            case .isolate(let candidates):
+                if candidates.isEmpty {
+                    replaceFirst(&queue, with: halves(group))
                 } else {
-                    logger.debug("request delivered", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "events": "\(group.count)"])
+                    // The detail's "#N" is a hint: each candidate goes alone, so only
+                    // an event that fails by itself is dead-lettered.
+                    let rest = group.indices.filter { !candidates.contains($0) }.map { group[$0] }
+                    replaceFirst(&queue, with: candidates.map { [group[$0]] } + (rest.isEmpty ? [] : [rest]))
                 }
-                switch verdict {
-                case .accepted:
-                    await buffer.endpointAccepting()
-                    statistics.recordEvents(group, outcome: "delivered")
-                    for event in group { buffer.parked.settle(event) }
-                    groups.removeFirst()
-                    backoff.reset()
-                    attempts = 0
-                    tokenRenewed = false
-                    continue
-                case .rejectEvent(let index) where index >= 0 && index < group.count:
-                    await deadLetter([group[index]], reason: "rejected by the Edge Network: \(response.errorCode ?? "HTTP \(response.status)")",
-                                     status: response.status, response: response.body)
-                    var rest = group
-                    rest.remove(at: index)
-                    replaceFirst(&groups, with: rest.isEmpty ? [] : [rest])
-                    continue
-                case .rejectEvent, .rejectUnknown:
-                    if group.count == 1 {
-                        await deadLetter(group, reason: "rejected by the Edge Network: \(response.errorCode ?? "HTTP \(response.status)")",
-                                         status: response.status, response: response.body)
-                        groups.removeFirst()
-                    } else {
-                        replaceFirst(&groups, with: halves(group))
-                    }
-                    continue
-                case .tooLarge:
-                    if group.count == 1 {
-                        await deadLetter(group, reason: "event too large for the Edge Network (413)", status: 413, response: response.body)
-                        groups.removeFirst()
-                    } else {
-                        replaceFirst(&groups, with: halves(group))
-                    }
-                    continue
-                case .renewToken where await credentials.canRenew:
-                    await credentials.invalidate()
-                    tokenRenewed = true
-                    continue
-                case .renewToken, .fatal:
-                    let reason = "HTTP \(response.status) \(response.errorCode ?? ""): check the credentials, organisation and datastream; events are kept and sending has stopped"
-                    await halt(reason: reason)
-                    return
-                case .deadLetter:
-                    await deadLetter(group, reason: "refused by the Edge Network: \(response.errorCode ?? "HTTP \(response.status)") (not retried as-is)",
-                                     status: response.status, response: response.body)
-                    groups.removeFirst()
-                    continue
-                case .retry:
-                    await buffer.endpointFailing()
-                }
+            case .postpone:
+                queue.append(queue.removeFirst())
+            case .deadLetter(let reason):
+                await deadLetter(group, reason: reason, status: outcome.answer?.status, response: outcome.answer?.body)
+                queue.removeFirst()
+            case .stop(let reason):
+                await halt(reason: reason)
+                return
             }
-            // Transient: wait and send the same events again.
-            if configuration.maxRetries > 0 && attempts > configuration.maxRetries {
-                await deadLetter(group, reason: "gave up after \(attempts) attempts (max_retries \(configuration.maxRetries))", status: nil, response: nil)
-                groups.removeFirst()
-                attempts = 0
-                continue
+        }
+    }
+
+    /// Counts an attempt's outcome and logs it; returns the sink's run of 500s and
+    /// its successful requests so far, which the policy weighs.
+    private func record(_ outcome: EdgeResponsePolicy.Outcome, requestID: String, lane: Int, events: Int)
+        -> (serverErrorStreak: Int, successes: Int) {
+        switch outcome {
+        case .noAnswer(let reason):
+            statistics.update { $0.requests["error", default: 0] += 1 }
+            logger.warning("request failed; retrying", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "error": "\(reason)"])
+        case .answered(let answer):
+            let accepted = (200..<300).contains(answer.status)
+            statistics.update { counts in
+                counts.requests[String(answer.status), default: 0] += 1
+                if !accepted { counts.errors[answer.code ?? "HTTP \(answer.status)", default: 0] += 1 }
+                for code in answer.errorCodes { counts.errors[code, default: 0] += 1 }
+                for code in answer.warningCodes { counts.warnings[code, default: 0] += 1 }
             }
-            statistics.update { $0.retries += 1 }
-            var wait = backoff.next()
-            if case .retry(let after?) = verdict { wait = after }
-            try? await Task.sleep(for: wait)
+            if accepted {
+                logger.debug("request delivered", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "events": "\(events)"])
+            } else {
+                logger.info("request answered", metadata: [
+                    "requestId": "\(requestID)", "lane": "\(lane)", "status": "\(answer.status)",
+                    "code": "\(answer.code ?? "-")", "events": "\(events)", "detail": "\(answer.detail ?? "-")"])
+            }
+            let fresh = noticesLogged.withLock { logged in
+                (answer.errorCodes + answer.warningCodes).filter { logged.insert($0).inserted }
+            }
+            for code in fresh {
+                logger.warning("the Edge Network accepted a request with a problem; further ones with this code are only counted",
+                               metadata: ["code": "\(code)", "requestId": "\(requestID)",
+                                          "answer": "\(String(decoding: answer.body.prefix(2048), as: UTF8.self))"])
+            }
+        }
+        return progress.withLock { progress in
+            switch outcome {
+            case .answered(let answer) where (200..<300).contains(answer.status):
+                progress.serverErrorStreak = 0
+                progress.successes += 1
+            case .answered(let answer) where answer.status == 500:
+                progress.serverErrorStreak += 1
+            default:
+                break
+            }
+            return progress
         }
     }
 
@@ -281,7 +310,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         return [Array(group[..<middle]), Array(group[middle...])]
     }
 
-    private func post(_ body: [UInt8], requestID: String) async -> Attempt {
+    private func post(_ body: [UInt8], requestID: String) async -> EdgeResponsePolicy.Outcome {
         if let limiter { await limiter.acquire(bodyBytes: body.count) }
         var request = HTTPClientRequest(url: collectURL + "&requestId=" + requestID)
         request.method = .POST
@@ -289,7 +318,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         do {
             for (name, value) in try await credentials.headers() { request.headers.add(name: name, value: value) }
         } catch {
-            return .failed("\(error)")
+            return .noAnswer("\(error)")
         }
         request.body = .bytes(ByteBuffer(bytes: body))
         let started = ContinuousClock.now
@@ -297,10 +326,10 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
             let data = try await response.body.collect(upTo: 1 << 20)
-            return .answered(EdgeResponse(status: Int(response.status.code), body: Data(data.readableBytesView),
-                                          retryAfter: response.headers.first(name: "Retry-After")))
+            return .answered(EdgeAnswer(status: Int(response.status.code), body: Data(data.readableBytesView),
+                                        retryAfter: response.headers.first(name: "Retry-After")))
         } catch {
-            return .failed(String(describing: error))
+            return .noAnswer(String(describing: error))
         }
     }
 
@@ -318,8 +347,11 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     }
 
     private func halt(reason: String) async {
-        statistics.update { if $0.fatalError == nil { $0.fatalError = reason } }
-        logger.critical("edge sink stopped", metadata: ["reason": "\(reason)"])
+        let first = statistics.withFirstFatalError(reason)
+        if first {
+            logger.critical("edge sink stopped: nothing more is sent, nothing is dead-lettered, the events wait",
+                            metadata: ["reason": "\(reason)"])
+        }
         stopped.withLock { $0 = true }
         await buffer.stopAccepting()
     }
@@ -327,5 +359,12 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     /// Tokens minted so far (IMS), for the summary.
     public func tokensMinted() async -> Int {
         await credentials.tokensMinted
+    }
+}
+
+extension EdgeResponsePolicy.Outcome {
+    var answer: EdgeAnswer? {
+        if case .answered(let answer) = self { return answer }
+        return nil
     }
 }

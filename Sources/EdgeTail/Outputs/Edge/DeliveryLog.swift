@@ -1,0 +1,123 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which events an Edge sink has delivered, so that a restart after a crash does not
+/// send them again.
+///
+/// After `kill -9`, a source re-reads the lines after its last checkpoint and the
+/// buffer replays segments that were only partly delivered; their events carry the
+/// same `_id`s, and Analytics, CJA and the data lake count every copy. So each 2xx
+/// appends the 64-bit keys of the request's `_id`s to `data_dir/delivered/SINK.log`
+/// (one `write`, no fsync: a killed process's writes survive in the page cache), and
+/// at start the keys written by the previous run are loaded: an event found there is
+/// acknowledged without being sent. What is left to resend after a crash is what was
+/// in flight: at most one request per lane.
+///
+/// The log keeps two generations of `generationSize` keys (the current file and
+/// `SINK.log.1`), so it remembers at least the last `generationSize` deliveries, in
+/// at most 16 bytes a key on disk and 8 in memory; a key found again is written again,
+/// so what a crash loop keeps skipping is never forgotten.
+final class DeliveryLog: Sendable {
+    let path: String
+    let generationSize: Int
+    /// Keys delivered before this run started, sorted.
+    private let previous: [UInt64]
+    private let file: Mutex<(descriptor: Int32, count: Int)>
+
+    struct Failure: Error, CustomStringConvertible {
+        var path: String
+        var operation: String
+        var code: Int32
+        var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
+    }
+
+    static func path(dataDirectory: String, sink: String) -> String {
+        let safe = String(sink.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        return ((dataDirectory as NSString).appendingPathComponent("delivered") as NSString).appendingPathComponent(safe + ".log")
+    }
+
+    init(path: String, generationSize: Int = 65_536) throws(Failure) {
+        self.path = path
+        self.generationSize = generationSize
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(path: path, operation: "create the directory of", code: EACCES)
+        }
+        var keys = Self.readKeys(path + ".1") + Self.readKeys(path)
+        let current = Self.readKeys(path).count
+        keys.sort()
+        var unique: [UInt64] = []
+        unique.reserveCapacity(keys.count)
+        for key in keys where unique.last != key { unique.append(key) }
+        previous = unique
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else { throw Failure(path: path, operation: "open", code: errno) }
+        file = Mutex((descriptor, current))
+    }
+
+    deinit {
+        file.withLock { _ = close($0.descriptor) }
+    }
+
+    /// How many keys the previous runs left.
+    var previousCount: Int { previous.count }
+
+    /// The event was delivered by an earlier run.
+    func deliveredBefore(_ key: UInt64) -> Bool {
+        var low = 0
+        var high = previous.count
+        while low < high {
+            let middle = (low + high) / 2
+            if previous[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        return low < previous.count && previous[low] == key
+    }
+
+    /// Records delivered events' keys; a failure costs only duplicates after a crash.
+    func record(_ keys: [UInt64]) {
+        guard !keys.isEmpty else { return }
+        file.withLock { file in
+            if file.count >= generationSize {
+                rename(path, path + ".1")
+                let fresh = open(path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0o640)
+                if fresh >= 0 {
+                    close(file.descriptor)
+                    file = (fresh, 0)
+                }
+            }
+            let written = keys.map(\.littleEndian).withUnsafeBytes { Glibc.write(file.descriptor, $0.baseAddress, $0.count) }
+            if written > 0 { file.count += written / 8 }
+        }
+    }
+
+    private static func readKeys(_ path: String) -> [UInt64] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let count = data.count / 8
+        return data.withUnsafeBytes { raw in
+            (0..<count).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+        }
+    }
+
+    /// A stable 64-bit key (FNV-1a) of the event's `_id`, which the mapper writes
+    /// first in `{"xdm":{"_id":"…"`; nil for an event without one.
+    static func key(ofEvent json: ArraySlice<UInt8>) -> UInt64? {
+        let marker: [UInt8] = Array(#""_id":""#.utf8)
+        let window = json.prefix(256)
+        guard let start = window.indices.first(where: { index in
+            index + marker.count <= window.endIndex && window[index..<index + marker.count].elementsEqual(marker)
+        }) else { return nil }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var index = start + marker.count
+        while index < json.endIndex && json[index] != UInt8(ascii: "\"") {
+            hash = (hash ^ UInt64(json[index])) &* 0x0000_0100_0000_01b3
+            index += 1
+        }
+        return index < json.endIndex ? hash : nil
+    }
+}

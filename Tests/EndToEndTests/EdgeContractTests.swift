@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import EdgeTail
+import LocalEdge
+
+/// The Edge sink against the stand-in, one test per class of EDGE-CONTRACT.md's
+/// table that needs a real exchange: a request-level stop, a failing service held
+/// rather than dead-lettered, and what `run --once` says when it could not deliver.
+@Suite struct EdgeContractTests {
+    func startStandIn(port: Int = 0, databasePath: String? = nil,
+                      _ tweak: (inout LocalEdgeConfiguration) -> Void = { _ in }) async throws -> (LocalEdgeServer, URL) {
+        let directory = try EdgeHarness.temporaryDirectory()
+        var configuration = LocalEdgeConfiguration()
+        configuration.port = port
+        configuration.databasePath = databasePath ?? directory.appendingPathComponent("edge.sqlite").path
+        tweak(&configuration)
+        let server = LocalEdgeServer(configuration: configuration)
+        _ = try await server.start()
+        return (server, directory)
+    }
+
+    @Test func aWrongDatastreamStopsTheSinkWithinAHandfulOfRequests() async throws {
+        let (server, directory) = try await startStandIn { $0.datastreams = ["right-datastream"] }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let counter = AcknowledgementCounter()
+        let batches = EdgeHarness.batches(EdgeHarness.log(count: 400, visitors: 40), plan: try EdgeHarness.plan(), counter: counter, linesPerBatch: 100)
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await server.baseURL) {
+            $0.datastreamID = "wrong-datastream"; $0.maxEvents = 20
+        }, dataDirectory: directory.path, logger: quietLogger)
+        for batch in batches {
+            do { try await sink.submit(batch) } catch is EdgeSink.FatalError { break }
+        }
+        try await waitUntil("the sink stops") { sink.statistics.snapshot.fatalError != nil }
+        await #expect(throws: EdgeSink.FatalError.self) { try await sink.drain(timeout: .milliseconds(500)) }
+        let stats = try await server.stats()
+        await server.stop()
+        let reason = sink.statistics.snapshot.fatalError ?? ""
+        #expect(reason.contains("EXEG-0003-400") && reason.contains("datastream_id"), "\(reason)")
+        // One request per lane at most: the first answer stops every lane.
+        #expect(stats.requests.values.reduce(0, +) <= 4, "\(stats.requests)")
+        #expect(stats.eventsStored == 0)
+        #expect(sink.statistics.snapshot.eventsDeadLettered == 0)
+        #expect(!FileManager.default.fileExists(atPath: DeadLetterStore.path(dataDirectory: directory.path, sink: "edge")))
+        #expect(counter.value == 0, "nothing acknowledged, so no checkpoint moves")
+        #expect(sink.statistics.snapshot.errors["EXEG-0003-400"] ?? 0 >= 1)
+    }
+
+    @Test func aServiceAnswering500ToEverythingIsHeldNotDeadLettered() async throws {
+        let (failing, directory) = try await startStandIn { $0.faults = FaultInjection(failRate: 1, failStatus: 500, seed: 5) }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let base = await failing.baseURL
+        let port = try #require(Int(base.split(separator: ":").last ?? ""))
+        let counter = AcknowledgementCounter()
+        let batches = EdgeHarness.batches(EdgeHarness.log(count: 60, visitors: 12), plan: try EdgeHarness.plan(), counter: counter)
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
+            $0.retryCap = 0.2; $0.maxEvents = 16
+        }, dataDirectory: directory.path, logger: quietLogger)
+        for batch in batches { try await sink.submit(batch) }
+        // Bisecting one bad event out of 16 takes at most 6 answers of 500 in a row: well past that, the sink holds.
+        try await waitUntil("many 500 answers") { (try await failing.stats().requests["500"] ?? 0) >= 40 }
+        #expect(sink.statistics.snapshot.eventsDeadLettered == 0)
+        #expect(sink.statistics.snapshot.retries > 0)
+        #expect(sink.statistics.snapshot.errors.keys.allSatisfy { $0.hasSuffix("-500") || $0 == "HTTP 500" })
+        await failing.stop()
+
+        // The service recovers: everything arrives, nothing was lost or dead-lettered.
+        let (healthy, other) = try await startStandIn(port: port)
+        defer { try? FileManager.default.removeItem(at: other) }
+        try await waitUntil("all 60 events are acknowledged") { counter.value == 60 && sink.statistics.snapshot.eventsDelivered == 60 }
+        try await sink.drain()
+        let stats = try await healthy.stats()
+        await healthy.stop()
+        #expect(stats.eventsStored == 60)
+        #expect(sink.statistics.snapshot.eventsDeadLettered == 0)
+    }
+
+    /// Tried as a new user would: `run --once` against an endpoint that refuses
+    /// connections must not report success; run again once it answers, it delivers.
+    @Test func runOnceSaysWhatWasNotDeliveredAndWhere() async throws {
+        let (probe, directory) = try await startStandIn()
+        let port = try #require(Int(await probe.baseURL.split(separator: ":").last ?? ""))
+        await probe.stop()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let logs = directory.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        try Data(EdgeHarness.log(count: 100, visitors: 10)).write(to: logs.appendingPathComponent("access.log"))
+        let config = directory.appendingPathComponent("edgetail.yaml").path
+        try """
+        data_dir: \(directory.path)/data
+        sinks:
+          edge:
+            type: edge
+            endpoint: http://127.0.0.1:\(port)
+            datastream_id: ds-once
+            timeout: 20
+            linger: 0.05
+            retry_base: 0.05
+            retry_cap: 0.2
+            shutdown_timeout: 3
+        pipelines:
+          - name: web
+            source: { type: file, include: ["\(logs.path)/*.log"], read_from: beginning }
+            parser: { format: combined }
+            site: { base_url: "https://www.example.com" }
+            events: [{ type: pageView }]
+            identity: [{ namespace: FPID, derive: [client_ip], salt: once }]
+            sink: edge
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let summaryPath = directory.appendingPathComponent("summary.json").path
+
+        let refused = try await EdgeTailProcess.run(["run", "-c", config, "--once", "--summary-json", summaryPath])
+        #expect(refused.status == 75, "\(refused.stderr)")
+        #expect(refused.stderr.contains("sink edge: 0 delivered, 0 dead-lettered, 100 waiting on disk"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("sent on the next run"))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath))) as? [String: Any])
+        let sinks = try #require(summary["sinks"] as? [String: [String: Any]])
+        #expect(sinks["edge"]?["waitingOnDisk"] as? Int == 100)
+        #expect(sinks["edge"]?["delivered"] as? Int == 0)
+        #expect((summary["web"] as? [String: Any])?["pageViews"] as? Int == 100)
+
+        let (server, standInDirectory) = try await startStandIn(port: port)
+        defer { try? FileManager.default.removeItem(at: standInDirectory) }
+        let delivered = try await EdgeTailProcess.run(["run", "-c", config, "--once", "--summary-json", summaryPath])
+        let stats = try await server.stats()
+        await server.stop()
+        #expect(delivered.status == 0, "\(delivered.stderr)")
+        #expect(delivered.stderr.contains("sink edge: 100 delivered, 0 dead-lettered, 0 waiting on disk"), "\(delivered.stderr)")
+        #expect(stats.eventsStored == 100)
+    }
+}
