@@ -207,6 +207,20 @@ final class TailingHarness {
         #expect(Set(harness.drain().map(\.text)) == ["partial done", "new file"])
     }
 
+    /// `end` is the end when the file is first seen: an empty file's end is its start,
+    /// so every line written after that is read, however many arrive before the first look.
+    @Test func readFromEndOnAnEmptyFileReadsEveryLineWrittenAfterStart() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("access.log", "")
+        try directory.write("partial.log", "begun")
+        let harness = TailingHarness(directory: directory) { $0.readFrom = .end }
+        #expect(harness.drain().isEmpty)
+        try harness.append("access.log", "one\ntwo\nthree\n")
+        try harness.append("partial.log", " now\nnext\n")
+        harness.source.scan()
+        #expect(Set(harness.drain().map(\.text)) == ["one", "two", "three", "begun now", "next"])
+    }
+
     @Test func restartResumesExactlyAtTheCheckpoint() throws {
         let directory = try TemporaryDirectory()
         let first = TailingHarness(directory: directory)

@@ -57,10 +57,13 @@ public final class FileSource {
         var inode: UInt64
     }
 
+    /// A file without a complete first line yet, so without an identity. It is
+    /// followed from its beginning once it has one, whatever `read_from` says: when it
+    /// was first seen it held no complete line, so its end at that moment was offset 0,
+    /// and every line written since is new.
     struct YoungFile {
         var path: String
         var descriptor: Int32
-        var isFirstScan: Bool
         /// When a scan first missed it at its path.
         var goneSince: ContinuousClock.Instant?
     }
@@ -442,14 +445,14 @@ public final class FileSource {
                 return
             }
             youngFiles[InodeKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))] =
-                YoungFile(path: path, descriptor: descriptor, isFirstScan: isFirstScan)
+                YoungFile(path: path, descriptor: descriptor)
             return
         }
     }
 
     /// Young files whose first line is complete now become followed files.
     private func promoteYoungFiles() {
-        for (key, young) in youngFiles where adopt(path: young.path, descriptor: young.descriptor, isFirstScan: young.isFirstScan) {
+        for (key, young) in youngFiles where adopt(path: young.path, descriptor: young.descriptor, isFirstScan: false) {
             youngFiles[key] = nil
             if young.goneSince != nil, let tailer = byInode[key] {
                 tailer.leftPathAt = young.goneSince
