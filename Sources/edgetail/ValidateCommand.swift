@@ -9,15 +9,33 @@ struct ValidateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
 
+    @Option(help: ArgumentHelp("For a pipelines.d fragment (pipelines only, no sink): the main file whose sinks it sends to.",
+                               discussion: "Default: /etc/edgetail/edgetail.yaml when it exists."))
+    var main: String?
+
+    static let defaultMain = "/etc/edgetail/edgetail.yaml"
+
     func run() async throws {
         let configuration: EdgeTailConfiguration
+        var mainFile = options.config
         do {
-            configuration = try options.load()
+            let loader = ConfigurationLoader()
+            if try loader.isFragment(path: options.config) {
+                guard let main = main ?? (FileManager.default.fileExists(atPath: Self.defaultMain) ? Self.defaultMain : nil) else {
+                    throw CommandFailure(message: "\(options.config) is a pipelines.d fragment (pipelines, no sink): "
+                        + "give the main file whose sinks it uses with --main FILE (default \(Self.defaultMain), not found)")
+                }
+                FileHandle.standardError.write(Data("\(options.config) is a pipelines.d fragment: checked with the sinks of \(main)\n".utf8))
+                configuration = try loader.load(fragment: options.config, into: loader.load(path: main))
+                mainFile = main
+            } else {
+                configuration = try options.load()
+            }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let report = ConfigurationValidator.validate(configuration, mainFile: options.config)
+        let report = ConfigurationValidator.validate(configuration, mainFile: mainFile)
         for warning in report.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }

@@ -45,6 +45,108 @@ import Testing
         #expect(configuration.pipelines[0].source.readFrom == .end)
     }
 
+    /// `${VAR}` works in every scalar: numbers, booleans, durations and sizes too.
+    @Test func variablesGiveNumbersBooleansDurationsAndSizes() throws {
+        let text = """
+        sinks:
+          out:
+            type: edge
+            endpoint: http://127.0.0.1:8080
+            datastream_id: "${DATASTREAM:-ds}"
+            linger: ${EDGETAIL_LINGER:-1}
+            lanes: ${LANES:-4}
+            silent: ${SILENT:-false}
+            retry_cap: ${RETRY_CAP:-30s}
+            max_bytes: ${MAX_BYTES:-60000}
+        \(minimalPipeline)
+        """
+        let defaults = try #require(try load(text).sinks["out"]?.edge)
+        #expect(defaults.linger == 1)
+        #expect(defaults.lanes == 4)
+        #expect(defaults.silent == false)
+        #expect(defaults.retryCap == 30)
+        #expect(defaults.maxBytes == 60_000)
+        let set = try #require(try load(text, environment: [
+            "EDGETAIL_LINGER": "0.05", "LANES": "2", "SILENT": "true", "RETRY_CAP": "500ms", "MAX_BYTES": "32KiB", "DATASTREAM": "12345",
+        ]).sinks["out"]?.edge)
+        #expect(set.linger == 0.05)
+        #expect(set.lanes == 2)
+        #expect(set.silent == true)
+        #expect(set.retryCap == 0.5)
+        #expect(set.maxBytes == 32 * 1024)
+        // A value that looks like a number stays text where text is expected.
+        #expect(set.datastreamID == "12345")
+        // An empty value is an empty string, not an absent key: where a number is
+        // expected it is an error naming the key, not the default.
+        let empty = try #require(loadError("""
+        sinks:
+          out:
+            type: edge
+            endpoint: http://127.0.0.1:8080
+            datastream_id: ds
+            lanes: ${LANES}
+        \(minimalPipeline)
+        """, environment: ["LANES": ""]))
+        #expect(empty.keyPath.hasSuffix("lanes"), "\(empty)")
+    }
+
+    @Test func everyDurationAndSizeKeyTakesUnits() throws {
+        let configuration = try load("""
+        api: { health_max_event_age: 5m }
+        log: { summary_interval: 1h }
+        sinks:
+          out: { type: edge, endpoint: "http://127.0.0.1:8080", datastream_id: ds, linger: 500ms, retry_base: 100ms, retry_cap: 1m,
+                 timeout: 2s, max_bytes: 60KB, shutdown_timeout: 10s }
+        pipelines:
+          - name: web
+            source: { type: file, include: ["/var/log/a.log"], poll_interval: 250ms, rotate_wait: 5s, checkpoint_interval: 2s,
+                      ignore_older: 24h, scan_interval: 10s, checkpoint_grace: 7d, max_line_bytes: 64KiB }
+            parser: { format: combined }
+            events: [{ type: pageView }]
+            identity: [{ namespace: FPID, derive: [client_ip], salt: s }]
+            sink: out
+        """)
+        let edge = try #require(configuration.sinks["out"]?.edge)
+        #expect(edge.linger == 0.5)
+        #expect(edge.retryBase == 0.1)
+        #expect(edge.retryCap == 60)
+        #expect(edge.timeout == 2)
+        #expect(edge.maxBytes == 60_000)
+        #expect(edge.shutdownTimeout == 10)
+        #expect(configuration.api?.healthMaxEventAge == 300)
+        #expect(configuration.log.summaryInterval == 3600)
+        let source = configuration.pipelines[0].source
+        #expect(source.pollInterval == 0.25)
+        #expect(source.rotateWait == 5)
+        #expect(source.checkpointInterval == 2)
+        #expect(source.ignoreOlder == 86_400)
+        #expect(source.scanInterval == 10)
+        #expect(source.checkpointGrace == 7 * 86_400)
+        #expect(source.maxLineBytes == 64 * 1024)
+        let wrong = try #require(loadError("""
+        sinks: { out: { type: edge, endpoint: "http://127.0.0.1:8080", datastream_id: ds, linger: 5 parsecs } }
+        \(minimalPipeline)
+        """))
+        #expect(wrong.keyPath.hasSuffix("linger"), "\(wrong)")
+    }
+
+    /// A `pipelines.d` fragment is checked with the sinks of the main file, replacing
+    /// the pipelines the main file took from it.
+    @Test func aFragmentIsCheckedAgainstItsMainFile() throws {
+        let directory = try TemporaryDirectory()
+        let fragment = try directory.write("pipelines.d/web.yaml", minimalPipeline)
+        let main = try directory.write("edgetail.yaml", """
+        include: ["pipelines.d/*.yaml"]
+        sinks: { out: { type: console } }
+        """)
+        let loader = ConfigurationLoader(environment: [:])
+        #expect(try loader.isFragment(path: fragment))
+        #expect(try !loader.isFragment(path: main))
+        let combined = try loader.load(fragment: fragment, into: loader.load(path: main))
+        #expect(combined.pipelines.map(\.name) == ["web"])
+        #expect(try ConfigurationValidator.plans(for: combined).count == 1)
+    }
+
     @Test func unsetVariableWithoutDefaultNamesIt() throws {
         let error = try #require(loadError("""
         sinks: { out: { type: file, path: "${MISSING_DIR}/x" } }

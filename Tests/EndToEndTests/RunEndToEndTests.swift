@@ -124,5 +124,19 @@ import Testing
 
         let goodResult = try await EdgeTailProcess.run(["validate", "-c", EdgeTailProcess.packageRoot.appendingPathComponent("pipelines/demo.yaml").path])
         #expect(goodResult.status == 0, "\(goodResult.stderr)")
+
+        // A bundled pipelines.d fragment: checked with the sinks of the main file it is meant for.
+        let fragment = EdgeTailProcess.packageRoot.appendingPathComponent("pipelines/nginx-combined.yaml").path
+        let main = directory.appendingPathComponent("edgetail.yaml").path
+        try """
+        data_dir: \(directory.path)/data
+        sinks: { edge: { type: edge, endpoint: "https://edge.adobedc.net", datastream_id: ds } }
+        """.write(toFile: main, atomically: true, encoding: .utf8)
+        let fragmentResult = try await EdgeTailProcess.run(["validate", "-c", fragment, "--main", main], environment: ["EDGETAIL_SALT": "s"])
+        #expect(fragmentResult.status == 0, "\(fragmentResult.stderr)")
+        #expect(fragmentResult.stderr.contains("is a pipelines.d fragment: checked with the sinks of \(main)"))
+        let withoutMain = try await EdgeTailProcess.run(["validate", "-c", fragment, "--main", directory.appendingPathComponent("none.yaml").path],
+                                                        environment: ["EDGETAIL_SALT": "s"])
+        #expect(withoutMain.status == 1)
     }
 }

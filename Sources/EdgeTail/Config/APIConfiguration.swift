@@ -30,7 +30,7 @@ public struct APIConfiguration: Decodable, Sendable, Equatable {
         }
         self.host = host
         self.port = port
-        healthMaxEventAge = try container.decodeIfPresent(Double.self, forKey: .healthMaxEventAge) ?? 300
+        healthMaxEventAge = try container.decodeIfPresent(Seconds.self, forKey: .healthMaxEventAge)?.value ?? 300
         guard healthMaxEventAge > 0 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .healthMaxEventAge, in: container, debugDescription: "expected a number of seconds greater than 0")

@@ -28,28 +28,55 @@ public struct ConfigurationLoader: Sendable {
         }
         for pattern in configuration.include {
             let files = FileGlob.expand(Self.resolve(pattern, against: directory)).sorted()
-            for file in files {
-                let (includedNode, includedText) = try compose(path: file)
-                let included: IncludedConfiguration = try decode(IncludedConfiguration.self, from: includedNode, text: includedText, file: file)
-                let includedDirectory = (file as NSString).deletingLastPathComponent
-                for var pipeline in included.pipelines {
-                    Self.resolvePaths(of: &pipeline, against: includedDirectory)
-                    if let first = configuration.origins["pipeline:" + pipeline.name] {
-                        throw ConfigurationError(file: file, keyPath: "pipelines", message: "pipeline '\(pipeline.name)' is already defined in \(first)")
-                    }
-                    configuration.origins["pipeline:" + pipeline.name] = file
-                    configuration.pipelines.append(pipeline)
-                }
-                for (name, sink) in included.sinks {
-                    if let first = configuration.origins["sink:" + name] {
-                        throw ConfigurationError(file: file, keyPath: "sinks.\(name)", message: "sink '\(name)' is already defined in \(first)")
-                    }
-                    configuration.origins["sink:" + name] = file
-                    configuration.sinks[name] = Self.resolvePaths(of: sink, against: includedDirectory)
-                }
-            }
+            for file in files { try add(included: file, to: &configuration) }
         }
         return configuration
+    }
+
+    /// True when the file holds only `pipelines:` (and perhaps `sinks:`) but no sink:
+    /// a `pipelines.d` fragment, whose pipelines send to a sink of the main file.
+    public func isFragment(path: String) throws(ConfigurationError) -> Bool {
+        let (node, _) = try compose(path: path)
+        guard let mapping = node.mapping else { return false }
+        let keys = Set(mapping.keys.compactMap(\.string))
+        return keys.contains("pipelines") && keys.isSubset(of: ["pipelines", "sinks"]) && (mapping["sinks"]?.mapping?.count ?? 0) == 0
+    }
+
+    /// The main configuration with a fragment's pipelines in it, as `include:` would
+    /// add them: pipelines the main file took from the same fragment are replaced.
+    public func load(fragment path: String, into main: EdgeTailConfiguration) throws(ConfigurationError) -> EdgeTailConfiguration {
+        var configuration = main
+        let fragment = URL(fileURLWithPath: path).standardizedFileURL.path
+        let replaced = configuration.origins.filter { $0.key.hasPrefix("pipeline:") && URL(fileURLWithPath: $0.value).standardizedFileURL.path == fragment }
+        for (key, _) in replaced {
+            let name = String(key.dropFirst("pipeline:".count))
+            configuration.pipelines.removeAll { $0.name == name }
+            configuration.origins[key] = nil
+        }
+        try add(included: path, to: &configuration)
+        return configuration
+    }
+
+    /// Adds an included file's pipelines and sinks; a name defined twice is an error.
+    private func add(included file: String, to configuration: inout EdgeTailConfiguration) throws(ConfigurationError) {
+        let (includedNode, includedText) = try compose(path: file)
+        let included: IncludedConfiguration = try decode(IncludedConfiguration.self, from: includedNode, text: includedText, file: file)
+        let includedDirectory = (file as NSString).deletingLastPathComponent
+        for var pipeline in included.pipelines {
+            Self.resolvePaths(of: &pipeline, against: includedDirectory)
+            if let first = configuration.origins["pipeline:" + pipeline.name] {
+                throw ConfigurationError(file: file, keyPath: "pipelines", message: "pipeline '\(pipeline.name)' is already defined in \(first)")
+            }
+            configuration.origins["pipeline:" + pipeline.name] = file
+            configuration.pipelines.append(pipeline)
+        }
+        for (name, sink) in included.sinks {
+            if let first = configuration.origins["sink:" + name] {
+                throw ConfigurationError(file: file, keyPath: "sinks.\(name)", message: "sink '\(name)' is already defined in \(first)")
+            }
+            configuration.origins["sink:" + name] = file
+            configuration.sinks[name] = Self.resolvePaths(of: sink, against: includedDirectory)
+        }
     }
 
     private func compose(path: String) throws(ConfigurationError) -> (Node, String) {
@@ -85,6 +112,9 @@ public struct ConfigurationLoader: Sendable {
         }
     }
 
+    /// What a plain YAML scalar reads as null.
+    private static let nullWords: Set<String> = ["", "~", "null", "Null", "NULL"]
+
     private struct InterpolationFailure: Error {
         var path: [String]
         var line: Int?
@@ -100,8 +130,11 @@ public struct ConfigurationLoader: Sendable {
                 let expanded = try expander.expand(scalar.string)
                 if expanded != scalar.string {
                     scalar.string = expanded
-                    // A value that came from the environment is text, not YAML.
-                    if scalar.style == .plain { scalar.style = .doubleQuoted }
+                    // A value from the environment is one scalar, never YAML structure. Left
+                    // plain it is typed as written (so `linger: ${LINGER:-1}` is a number and
+                    // `silent: ${SILENT:-false}` a boolean); only an empty or null-looking
+                    // value is quoted, so it stays an empty string rather than "absent".
+                    if scalar.style == .plain && Self.nullWords.contains(expanded) { scalar.style = .doubleQuoted }
                 }
                 return .scalar(scalar)
             } catch let failure {

@@ -33,7 +33,7 @@ public struct ByteCount: Decodable, Sendable, Equatable {
     }
 }
 
-/// A duration in seconds, written as a number (`1.5`) or with a unit (`500ms`, `1s`, `5m`, `1h`).
+/// A duration in seconds, written as a number (`1.5`) or with a unit (`500ms`, `1s`, `5m`, `1h`, `7d`).
 public struct Seconds: Decodable, Sendable, Equatable {
     public var value: Double
 
@@ -48,7 +48,7 @@ public struct Seconds: Decodable, Sendable, Equatable {
             return
         }
         let text = try container.decode(String.self).trimmingCharacters(in: .whitespaces)
-        for (suffix, factor) in [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)] where text.hasSuffix(suffix) {
+        for (suffix, factor) in [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)] where text.hasSuffix(suffix) {
             if let number = Double(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0 {
                 value = number * factor
                 return

@@ -77,12 +77,12 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         silent = try container.decodeIfPresent(Bool.self, forKey: .silent) ?? false
         timeout = try container.decodeIfPresent(Seconds.self, forKey: .timeout)?.value ?? 10
         auth = try container.decodeIfPresent(EdgeAuthConfiguration.self, forKey: .auth) ?? .none
-        maxBytes = try container.decodeIfPresent(Int.self, forKey: .maxBytes) ?? 60_000
+        maxBytes = try container.decodeIfPresent(ByteCount.self, forKey: .maxBytes)?.bytes ?? 60_000
         maxEvents = try container.decodeIfPresent(Int.self, forKey: .maxEvents) ?? 500
-        linger = try container.decodeIfPresent(Double.self, forKey: .linger) ?? 1
+        linger = try container.decodeIfPresent(Seconds.self, forKey: .linger)?.value ?? 1
         lanes = try container.decodeIfPresent(Int.self, forKey: .lanes) ?? 4
-        retryBase = try container.decodeIfPresent(Double.self, forKey: .retryBase) ?? 0.2
-        retryCap = try container.decodeIfPresent(Double.self, forKey: .retryCap) ?? 30
+        retryBase = try container.decodeIfPresent(Seconds.self, forKey: .retryBase)?.value ?? 0.2
+        retryCap = try container.decodeIfPresent(Seconds.self, forKey: .retryCap)?.value ?? 30
         maxRetries = try container.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 0
         maxRequestUnitsPerSecond = try container.decodeIfPresent(Double.self, forKey: .maxRequestUnitsPerSecond)
         upstreams = try container.decodeIfPresent(Int.self, forKey: .upstreams) ?? 1

@@ -40,7 +40,7 @@ public struct LogConfiguration: Decodable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         format = try container.decodeIfPresent(Format.self, forKey: .format) ?? .text
         level = try container.decodeIfPresent(Level.self, forKey: .level) ?? .info
-        summaryInterval = try container.decodeIfPresent(Double.self, forKey: .summaryInterval) ?? 300
+        summaryInterval = try container.decodeIfPresent(Seconds.self, forKey: .summaryInterval)?.value ?? 300
         guard summaryInterval >= 0 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .summaryInterval, in: container, debugDescription: "expected a number of seconds, 0 or more (0: no summaries)")

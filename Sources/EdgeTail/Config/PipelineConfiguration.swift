@@ -139,15 +139,15 @@ public struct SourceConfiguration: Decodable, Sendable {
             journal = try JournalConfiguration(from: container)
         }
         readFrom = try container.decodeIfPresent(StartPosition.self, forKey: .readFrom) ?? .end
-        pollInterval = try container.decodeIfPresent(Double.self, forKey: .pollInterval) ?? 0.25
-        maxLineBytes = try container.decodeIfPresent(Int.self, forKey: .maxLineBytes) ?? 1 << 20
+        pollInterval = try container.decodeIfPresent(Seconds.self, forKey: .pollInterval)?.value ?? 0.25
+        maxLineBytes = try container.decodeIfPresent(ByteCount.self, forKey: .maxLineBytes)?.bytes ?? 1 << 20
         onOverlong = try container.decodeIfPresent(OverlongAction.self, forKey: .onOverlong) ?? .truncate
-        rotateWait = try container.decodeIfPresent(Double.self, forKey: .rotateWait) ?? 5
-        checkpointInterval = try container.decodeIfPresent(Double.self, forKey: .checkpointInterval) ?? 1
-        ignoreOlder = try container.decodeIfPresent(Double.self, forKey: .ignoreOlder)
+        rotateWait = try container.decodeIfPresent(Seconds.self, forKey: .rotateWait)?.value ?? 5
+        checkpointInterval = try container.decodeIfPresent(Seconds.self, forKey: .checkpointInterval)?.value ?? 1
+        ignoreOlder = try container.decodeIfPresent(Seconds.self, forKey: .ignoreOlder)?.value
         maxOpenFiles = try container.decodeIfPresent(Int.self, forKey: .maxOpenFiles) ?? 256
-        scanInterval = try container.decodeIfPresent(Double.self, forKey: .scanInterval) ?? 2
-        checkpointGrace = try container.decodeIfPresent(Double.self, forKey: .checkpointGrace) ?? 7 * 86_400
+        scanInterval = try container.decodeIfPresent(Seconds.self, forKey: .scanInterval)?.value ?? 2
+        checkpointGrace = try container.decodeIfPresent(Seconds.self, forKey: .checkpointGrace)?.value ?? 7 * 86_400
         func positive(_ value: Double, _ key: CodingKeys) throws {
             guard value > 0, value.isFinite else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "expected a positive number of seconds, got \(value)")
