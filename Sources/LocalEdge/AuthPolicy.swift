@@ -2,7 +2,8 @@ import HTTPTypes
 import Hummingbird
 
 /// Server mode's checks, in the order server.adobedc.net's gateway applies them:
-/// bearer token, API key and IMS org headers, then the token itself.
+/// bearer token, API key and IMS org headers, then the token itself. In edge mode
+/// they apply only to datastreams that accept authenticated events only.
 struct AuthPolicy: Sendable {
     var mode: CollectorMode
     var orgID: String?
@@ -10,8 +11,13 @@ struct AuthPolicy: Sendable {
     var staticToken: String?
     var issuer: IMSTokenIssuer
 
-    func check(_ headers: HTTPFields) async throws(EdgeProblem) {
+    /// The checks of server mode, which run before anything else is looked at.
+    func checkServer(_ headers: HTTPFields) async throws(EdgeProblem) {
         guard mode == .server else { return }
+        try await check(headers)
+    }
+
+    func check(_ headers: HTTPFields) async throws(EdgeProblem) {
         guard let authorization = headers[.authorization] else {
             throw .unauthorized("The Authorization header is missing. Send 'Authorization: Bearer <IMS access token>'.")
         }

@@ -12,6 +12,7 @@ struct CollectRoute: Sendable {
 
     var datastreams: Set<String>
     var disabledDatastreams: Set<String>
+    var authenticatedDatastreams: Set<String>
     var orgID: String?
     var auth: AuthPolicy
     var validator: EventValidator
@@ -56,7 +57,7 @@ struct CollectRoute: Sendable {
             throw EdgeProblem.injected(status: status, retryAfter: retryAfter)
         }
 
-        try await auth.check(request.headers)
+        try await auth.checkServer(request.headers)
         guard let datastream = context.configID else {
             throw EdgeProblem.missingDatastream
         }
@@ -65,6 +66,9 @@ struct CollectRoute: Sendable {
         }
         if !datastreams.isEmpty, !datastreams.contains(datastream) {
             throw EdgeProblem.unknownDatastream(datastream)
+        }
+        if auth.mode == .edge, authenticatedDatastreams.contains(datastream) {
+            try await auth.check(request.headers)
         }
         try CollectMediaType.check(request.headers[.contentType])
         let body = try await Self.readBody(request.body, limit: Self.maximumBodyBytes)

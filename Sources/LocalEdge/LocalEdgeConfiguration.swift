@@ -17,6 +17,9 @@ public struct LocalEdgeConfiguration: Sendable {
     public var datastreams: [String] = []
     /// Datastream ids that exist but are disabled (EXEG-0004-422).
     public var disabledDatastreams: [String] = []
+    /// Datastream ids set to accept authenticated events only: in edge mode a request
+    /// to one of them has its credentials checked as in server mode (EXEG-0500-401 without).
+    public var authenticatedDatastreams: [String] = []
     /// Identity namespaces the org's sandbox knows besides ``standardNamespaces``.
     public var customNamespaces: [String] = []
     /// Models the Profile store: a repeated `_id` is counted but not stored again.

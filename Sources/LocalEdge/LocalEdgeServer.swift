@@ -50,6 +50,7 @@ public actor LocalEdgeServer {
         let collect = CollectRoute(
             datastreams: Set(configuration.datastreams),
             disabledDatastreams: Set(configuration.disabledDatastreams),
+            authenticatedDatastreams: Set(configuration.authenticatedDatastreams),
             orgID: configuration.orgID,
             auth: AuthPolicy(
                 mode: configuration.mode,

@@ -21,7 +21,8 @@ struct CollectorServeCommand: AsyncParsableCommand {
         abstract: "Serves /ee/v2/collect, /ims/token/v3 and /stats (the default subcommand).",
         discussion: """
             Answers only with the statuses and codes Adobe's Edge Network documents:
-              EXEG-0500-401  server mode: credentials missing or malformed
+              EXEG-0500-401  server mode or an --authenticated-datastream:
+                             credentials missing or malformed
               EXEG-0502-401  server mode: token not issued here (bad signature)
               EXEG-0503-401  server mode: token expired
               EXEG-0002-400  datastream id missing
@@ -69,6 +70,12 @@ struct CollectorServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("disabled-datastream"), help: "A datastream id answered with EXEG-0004-422 (repeatable).")
     var disabledDatastreams: [String] = []
+
+    @Option(
+        name: .customLong("authenticated-datastream"),
+        help: "A datastream accepting authenticated events only: edge mode checks credentials on it (repeatable)."
+    )
+    var authenticatedDatastreams: [String] = []
 
     @Option(
         name: .customLong("namespace"),
@@ -142,6 +149,7 @@ struct CollectorServeCommand: AsyncParsableCommand {
         configuration.mode = mode
         configuration.datastreams = datastreams
         configuration.disabledDatastreams = disabledDatastreams
+        configuration.authenticatedDatastreams = authenticatedDatastreams
         configuration.customNamespaces = namespaces
         configuration.dedupe = dedupe
         configuration.orgID = org

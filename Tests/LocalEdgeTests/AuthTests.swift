@@ -88,6 +88,26 @@ import Testing
         }
     }
 
+    /// In edge mode a datastream set to accept authenticated events only checks credentials.
+    @Test func authenticatedDatastreamInEdgeMode() async throws {
+        try await withCollector({ Self.configure(&$0); $0.mode = .edge; $0.authenticatedDatastreams = ["secure"] }) { collector in
+            let unchecked = try await collector.collect([xdmEvent()], query: "datastreamId=public")
+            let bare = try await collector.collect([xdmEvent()], query: "datastreamId=secure")
+            let unknown = try await collector.collect(
+                [xdmEvent()], query: "datastreamId=secure", headers: Self.authHeaders(token: "nope")
+            )
+            let signed = try await collector.collect(
+                [xdmEvent()], query: "datastreamId=secure", headers: Self.authHeaders(token: "static-token")
+            )
+            #expect(unchecked.status == 202)
+            expectProblem(bare, "EXEG-0500-401", status: 401)
+            #expect(bare.report["configId"] as? String == "secure")
+            expectProblem(unknown, "EXEG-0502-401", status: 401)
+            #expect(signed.status == 202)
+            #expect(try await collector.storedStats().eventsStored == 2)
+        }
+    }
+
     /// The library keeps `requireAuth` as another spelling of the mode, and defaults to edge.
     @Test func requireAuthIsServerMode() {
         var configuration = LocalEdgeConfiguration()
