@@ -4,7 +4,7 @@
 #     Benchmarks/end-to-end.sh [lines] [receiver] [buffer]
 #
 # receiver: `counting` (default; a minimal receiver that costs less than the shipper)
-# or `stand-in` (edgetail collector --no-store, which validates every event).
+# or `stand-in` (edgetail collector --mode edge --no-store, which validates every event).
 # buffer: `memory` (default: 16 MiB in memory, disk only when that is full) or
 # `spill` (a 64 KiB memory budget, so nearly every event goes through disk segments).
 # Prints wall time, lines/s, events/s, the shipper's peak RSS and CPU, the time split
@@ -22,7 +22,7 @@ trap 'kill "$RECEIVER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 "$BIN/ParseBenchmark" "$LINES" --write-log "$WORK/access.log"
 if [ "$RECEIVER" = stand-in ]; then
-  "$BIN/edgetail" collector --listen 127.0.0.1:0 --no-store > "$WORK/receiver.out" 2> "$WORK/receiver.err" &
+  "$BIN/edgetail" collector --mode edge --listen 127.0.0.1:0 --no-store > "$WORK/receiver.out" 2> "$WORK/receiver.err" &
 else
   "$BIN/CountingReceiver" 0 > "$WORK/receiver.out" 2> "$WORK/receiver.err" &
 fi

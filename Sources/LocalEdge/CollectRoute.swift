@@ -3,14 +3,19 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// `POST /ee/v2/collect`: faults first, then Edge's checks in the order Edge
-/// applies them, then one transaction for the request's events.
+/// `POST /ee/v2/collect`: faults first, then Edge's checks in the order Edge applies
+/// them (credentials, datastream, media type, body, events), then one transaction for
+/// the request's events.
 struct CollectRoute: Sendable {
     /// Edge refuses bodies over 64 KB.
     static let maximumBodyBytes = 65_536
 
     var datastreams: Set<String>
+    var disabledDatastreams: Set<String>
+    var authenticatedDatastreams: Set<String>
+    var orgID: String?
     var auth: AuthPolicy
+    var validator: EventValidator
     var store: any EventStore
     var faults: FaultInjector
     var hung: HungRequests
@@ -18,31 +23,33 @@ struct CollectRoute: Sendable {
     var logger: Logger
 
     func respond(to request: Request) async -> Response {
-        let requestID = Self.requestID(of: request)
+        let context = ProblemContext(
+            requestID: Self.requestID(of: request),
+            orgID: orgID ?? request.headers[.imsOrgID].flatMap { $0.isEmpty ? nil : $0 },
+            configID: Self.datastreamID(of: request)
+        )
         let response: Response
         do {
-            response = try await handle(request, requestID: requestID)
+            response = try await handle(request, context: context)
         } catch let problem as EdgeProblem {
-            response = problem.response(requestId: requestID)
+            response = problem.response(context)
         } catch {
-            logger.error("collect failed", metadata: ["requestId": "\(requestID)", "error": "\(error)"])
-            response = EdgeProblem(
-                code: "EXEG-0200-500", status: 500, title: "Internal server error",
-                detail: "The events could not be stored."
-            ).response(requestId: requestID)
+            logger.error("collect failed", metadata: ["requestId": "\(context.requestID)", "error": "\(error)"])
+            response = EdgeProblem.unexpected("The events could not be stored.").response(context)
         }
         await counters.record(status: response.status.code)
         return response
     }
 
-    private func handle(_ request: Request, requestID: String) async throws -> Response {
+    private func handle(_ request: Request, context: ProblemContext) async throws -> Response {
         let latency = await faults.latency
         if latency > .zero {
             try? await Task.sleep(for: latency)
         }
+        let warning: InjectedWarning?
         switch await faults.decide() {
-        case .proceed:
-            break
+        case .proceed(let picked):
+            warning = picked
         case .hang:
             await hung.hold()
             throw EdgeProblem.released
@@ -50,31 +57,49 @@ struct CollectRoute: Sendable {
             throw EdgeProblem.injected(status: status, retryAfter: retryAfter)
         }
 
-        let query = request.uri.queryParameters
-        guard let datastream = (query.get("dataStreamId") ?? query.get("datastreamId")), !datastream.isEmpty else {
+        try await auth.checkServer(request.headers)
+        guard let datastream = context.configID else {
             throw EdgeProblem.missingDatastream
+        }
+        if disabledDatastreams.contains(datastream) {
+            throw EdgeProblem.disabledDatastream(datastream)
         }
         if !datastreams.isEmpty, !datastreams.contains(datastream) {
             throw EdgeProblem.unknownDatastream(datastream)
         }
-        try await auth.check(request.headers)
-
-        let contentType = request.headers[.contentType]
-        guard Self.isJSONContentType(contentType) else {
-            throw EdgeProblem.unsupportedMediaType(contentType)
+        if auth.mode == .edge, authenticatedDatastreams.contains(datastream) {
+            try await auth.check(request.headers)
         }
+        try CollectMediaType.check(request.headers[.contentType])
         let body = try await Self.readBody(request.body, limit: Self.maximumBodyBytes)
-        let events = try EventValidator.validate(body)
-        _ = try await store.store(events, requestID: requestID, datastreamID: datastream)
+        let events = try validator.validate(body)
+
+        let answer = warning.map { NonFatalAnswer($0) }
+        if answer?.storesEvents ?? true {
+            _ = try await store.store(events, requestID: context.requestID, datastreamID: datastream)
+        }
 
         var headers = HTTPFields()
-        headers[HTTPField.Name.requestID] = requestID
-        if query.get("silent")?.lowercased() == "true" {
+        headers[HTTPField.Name.requestID] = context.requestID
+        if request.uri.queryParameters.get("silent")?.lowercased() == "true" {
             return Response(status: .noContent, headers: headers)
         }
+        if let answer {
+            return answer.response(requestID: context.requestID, headers: headers)
+        }
         headers[.contentType] = "application/json"
-        let payload = try JSONEncoder.problem.encode(["requestId": requestID])
+        let payload = try JSONEncoder.problem.encode(["requestId": context.requestID])
         return Response(status: .accepted, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: payload)))
+    }
+
+    /// `datastreamId` (the OpenAPI spelling), else `dataStreamId` (Experience League's);
+    /// `nil` when neither is given or it is empty.
+    static func datastreamID(of request: Request) -> String? {
+        let query = request.uri.queryParameters
+        for name in ["datastreamId", "dataStreamId"] {
+            if let value = query.get(name), !value.isEmpty { return value }
+        }
+        return nil
     }
 
     /// `requestId` query parameter, else `x-request-id` header, else a fresh UUID.
@@ -86,15 +111,6 @@ struct CollectRoute: Sendable {
             return fromHeader
         }
         return UUID().uuidString.lowercased()
-    }
-
-    /// `application/json` or `text/plain`, parameters such as charset allowed.
-    static func isJSONContentType(_ value: String?) -> Bool {
-        guard let value else { return false }
-        let mediaType = value.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        }
-        return mediaType == "application/json" || mediaType == "text/plain"
     }
 
     /// Reads the whole body, keeping at most `limit` bytes; an oversized body

@@ -10,7 +10,7 @@ actor CountingEventStore: EventStore {
     func store(_ events: [ValidatedEvent], requestID: String, datastreamID: String) async throws -> Int {
         eventsStored += events.count
         for event in events {
-            eventTypes[event.eventType, default: 0] += 1
+            if let type = event.eventType { eventTypes[type, default: 0] += 1 }
         }
         return 0
     }

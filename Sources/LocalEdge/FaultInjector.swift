@@ -1,10 +1,11 @@
-/// Decides, per collect request, whether to hang, fail or answer normally.
+/// Decides, per collect request, whether to hang, fail, warn or answer normally.
 ///
-/// Every request draws exactly two numbers (hang, then fail) so the sequence
+/// Every request draws exactly three numbers (hang, fail, warn) so the sequence
 /// of decisions for a seed is the same whatever the rates are set to.
 actor FaultInjector {
     enum Decision: Equatable, Sendable {
-        case proceed
+        /// Answer normally; with a non-fatal entry when the request succeeds, if set.
+        case proceed(warning: InjectedWarning?)
         case hang
         case fail(status: Int, retryAfter: Int?)
     }
@@ -22,8 +23,9 @@ actor FaultInjector {
     func decide() -> Decision {
         let hangRoll = generator.nextUnitInterval()
         let failRoll = generator.nextUnitInterval()
+        let warnRoll = generator.nextUnitInterval()
         if hangRoll < faults.hangRate { return .hang }
         if failRoll < faults.failRate { return .fail(status: faults.failStatus, retryAfter: faults.retryAfter) }
-        return .proceed
+        return .proceed(warning: warnRoll < faults.warnRate ? faults.warning : nil)
     }
 }

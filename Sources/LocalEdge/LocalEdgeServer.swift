@@ -36,7 +36,7 @@ public actor LocalEdgeServer {
         try Self.check(configuration)
         let store: any EventStore
         if let path = configuration.databasePath {
-            store = try SQLiteEventStore(path: path)
+            store = try SQLiteEventStore(path: path, dedupe: configuration.dedupe)
         } else {
             store = CountingEventStore()
         }
@@ -49,12 +49,18 @@ public actor LocalEdgeServer {
         )
         let collect = CollectRoute(
             datastreams: Set(configuration.datastreams),
+            disabledDatastreams: Set(configuration.disabledDatastreams),
+            authenticatedDatastreams: Set(configuration.authenticatedDatastreams),
+            orgID: configuration.orgID,
             auth: AuthPolicy(
-                required: configuration.requireAuth,
+                mode: configuration.mode,
                 orgID: configuration.orgID,
                 clientID: configuration.clientID,
                 staticToken: configuration.staticToken,
                 issuer: issuer
+            ),
+            validator: EventValidator(
+                namespaces: LocalEdgeConfiguration.standardNamespaces + configuration.customNamespaces
             ),
             store: store,
             faults: FaultInjector(faults: configuration.faults),
@@ -151,8 +157,20 @@ public actor LocalEdgeServer {
         guard FaultInjection.supportedStatuses.contains(faults.failStatus) else {
             throw LocalEdgeError.invalidConfiguration("fail status must be 429, 500, 502, 503 or 504")
         }
-        guard (0...1).contains(faults.failRate), (0...1).contains(faults.hangRate) else {
-            throw LocalEdgeError.invalidConfiguration("fail and hang rates must be between 0 and 1")
+        guard (0...1).contains(faults.failRate), (0...1).contains(faults.hangRate), (0...1).contains(faults.warnRate) else {
+            throw LocalEdgeError.invalidConfiguration("fail, hang and warn rates must be between 0 and 1")
+        }
+        if let retryAfter = faults.retryAfter, retryAfter < 0 {
+            throw LocalEdgeError.invalidConfiguration("Retry-After seconds must not be negative")
+        }
+        let overlap = Set(configuration.datastreams).intersection(configuration.disabledDatastreams)
+        guard overlap.isEmpty else {
+            throw LocalEdgeError.invalidConfiguration(
+                "datastream \(overlap.sorted().joined(separator: ", ")) is both known and disabled"
+            )
+        }
+        for namespace in configuration.customNamespaces where namespace.isEmpty {
+            throw LocalEdgeError.invalidConfiguration("a custom namespace must not be empty")
         }
         guard faults.latencyMilliseconds >= 0 else {
             throw LocalEdgeError.invalidConfiguration("latency must not be negative")

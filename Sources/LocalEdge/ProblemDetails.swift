@@ -2,64 +2,82 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// An Edge-style error answer (`application/problem+json`).
+/// An Edge-style fatal error answer (`application/problem+json`, RFC 7807).
 ///
-/// The `type` URL carries the Edge code (`EXEG-NNNN-SSS`) so a sender can
-/// branch on it exactly as it would against the real Edge Network.
+/// The `type` URL carries the Edge code (`EXEG-NNNN-SSS`) so a sender can branch on it
+/// exactly as it would against the real Edge Network. Nothing beyond Adobe's documented
+/// members is sent: an offending event is named only in the `detail` text.
 struct EdgeProblem: Error, Sendable, Equatable {
-    var code: String
+    /// `EXEG-NNNN-SSS`, or `nil` for an answer Adobe documents without a code (429).
+    var code: String?
     var status: Int
     var title: String
     var detail: String
-    /// 0-based index of the offending event, when one event caused the failure.
-    var eventIndex: Int?
-    /// Extra headers, e.g. `Retry-After` on injected throttling.
+    /// `report.errors`: validation messages, sent with EXEG-0104 only.
+    var errors: [String]?
+    /// Seconds sent as `Retry-After`, on throttling and unavailability.
     var retryAfter: Int?
 
-    init(code: String, status: Int, title: String, detail: String, eventIndex: Int? = nil, retryAfter: Int? = nil) {
+    init(code: String?, status: Int, title: String, detail: String, errors: [String]? = nil, retryAfter: Int? = nil) {
         self.code = code
         self.status = status
         self.title = title
         self.detail = detail
-        self.eventIndex = eventIndex
+        self.errors = errors
         self.retryAfter = retryAfter
     }
 
-    var type: String { "https://ns.adobe.com/aep/errors/\(code)" }
+    /// `https://ns.adobe.com/aep/errors/EXEG-…`, or RFC 7807's `about:blank` without a code.
+    var type: String {
+        code.map { "https://ns.adobe.com/aep/errors/\($0)" } ?? "about:blank"
+    }
 
-    /// Serialised body, with the request id in `report` as Edge does.
-    func body(requestId: String) -> ByteBuffer {
+    func body(_ context: ProblemContext) -> ByteBuffer {
         let payload = ProblemBody(
             type: type,
             status: status,
             title: title,
             detail: detail,
-            report: .init(requestId: requestId, eventIndex: eventIndex)
+            report: .init(
+                requestId: context.requestID,
+                orgId: context.orgID,
+                configId: context.configID,
+                errors: errors
+            )
         )
         let data = (try? JSONEncoder.problem.encode(payload)) ?? Data("{}".utf8)
         return ByteBuffer(bytes: data)
     }
 
-    func response(requestId: String) -> Response {
+    func response(_ context: ProblemContext) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
-        headers[HTTPField.Name.requestID] = requestId
+        headers[HTTPField.Name.requestID] = context.requestID
         if let retryAfter {
             headers[.retryAfter] = String(retryAfter)
         }
         return Response(
             status: HTTPResponse.Status(code: status),
             headers: headers,
-            body: .init(byteBuffer: body(requestId: requestId))
+            body: .init(byteBuffer: body(context))
         )
     }
 }
 
-/// Wire shape of ``EdgeProblem``.
+/// What every `report` carries: the request, and the org and datastream when known.
+struct ProblemContext: Sendable, Equatable {
+    var requestID: String
+    var orgID: String?
+    var configID: String?
+}
+
+/// Wire shape of ``EdgeProblem``: Adobe's five members and nothing else.
 struct ProblemBody: Codable, Sendable, Equatable {
     struct Report: Codable, Sendable, Equatable {
         var requestId: String
-        var eventIndex: Int?
+        var orgId: String?
+        var configId: String?
+        var errors: [String]?
     }
     var type: String
     var status: Int

@@ -3,12 +3,17 @@ import GRDB
 
 /// The dataset: one row per accepted event in a WAL-mode SQLite file.
 ///
-/// Each request is one write transaction committed before the 2xx goes out,
-/// with `synchronous=FULL`, so a 2xx means the events are on disk.
+/// Every accepted event is stored, repeats of an `_id` included, as in Adobe's data lake;
+/// an event whose `_id` is already stored counts as a duplicate. With `dedupe` (Adobe's
+/// Profile store) a repeat is counted but not stored again. Each request is one write
+/// transaction committed before the 2xx goes out, with `synchronous=FULL`, so a 2xx
+/// means the events are on disk.
 final class SQLiteEventStore: EventStore {
     private let pool: DatabasePool
+    private let dedupe: Bool
 
-    init(path: String) throws {
+    init(path: String, dedupe: Bool = false) throws {
+        self.dedupe = dedupe
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -46,24 +51,55 @@ final class SQLiteEventStore: EventStore {
                 );
                 """)
         }
+        // Every copy of an event is a row of its own (the data lake keeps repeats),
+        // in arrival order; `_id` is indexed, not unique; `event_type` is optional in XDM.
+        migrator.registerMigration("v2-every-copy") { db in
+            try db.execute(sql: """
+                CREATE TABLE events_v2 (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    datastream_id TEXT NOT NULL,
+                    event_type TEXT,
+                    identity_namespace TEXT NOT NULL,
+                    identity_id TEXT NOT NULL,
+                    timestamp TEXT NOT NULL,
+                    received_at TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                INSERT INTO events_v2
+                    (id, request_id, datastream_id, event_type, identity_namespace, identity_id, timestamp, received_at, body)
+                    SELECT id, request_id, datastream_id, event_type, identity_namespace, identity_id, timestamp, received_at, body
+                    FROM events ORDER BY rowid;
+                DROP TABLE events;
+                ALTER TABLE events_v2 RENAME TO events;
+                CREATE INDEX events_id ON events(id);
+                CREATE INDEX events_event_type ON events(event_type);
+                CREATE INDEX events_identity ON events(identity_namespace, identity_id);
+                """)
+        }
         return migrator
     }
 
     func store(_ events: [ValidatedEvent], requestID: String, datastreamID: String) async throws -> Int {
         let receivedAt = ISO8601Shape.utcMilliseconds(Date())
+        let dedupe = self.dedupe
         return try await pool.write { db in
+            let seen = try db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM events WHERE id = ?)")
             let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO events
+                INSERT INTO events
                 (id, request_id, datastream_id, event_type, identity_namespace, identity_id, timestamp, received_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var duplicates = 0
             for event in events {
+                let repeated = try Bool.fetchOne(seen, arguments: [event.id]) ?? false
+                if repeated { duplicates += 1 }
+                if repeated, dedupe { continue }
                 try insert.execute(arguments: [
                     event.id, requestID, datastreamID, event.eventType,
                     event.identityNamespace, event.identityID, event.timestamp, receivedAt, event.body,
                 ])
-                if db.changesCount == 0 { duplicates += 1 }
             }
             if duplicates > 0 {
                 try Self.increment(db, counter: "duplicates", by: duplicates)
@@ -103,7 +139,9 @@ final class SQLiteEventStore: EventStore {
             db, sql: "SELECT COUNT(*) FROM (SELECT DISTINCT identity_namespace, identity_id FROM events)"
         ) ?? 0
         var eventTypes: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT event_type, COUNT(*) FROM events GROUP BY event_type") {
+        for row in try Row.fetchAll(
+            db, sql: "SELECT event_type, COUNT(*) FROM events WHERE event_type IS NOT NULL GROUP BY event_type"
+        ) {
             eventTypes[row[0]] = row[1]
         }
         var counters: [String: Int] = [:]

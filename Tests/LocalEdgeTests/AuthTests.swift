@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import LocalEdge
 
-/// `--require-auth` and the IMS token emulation.
+/// Server and edge modes, and the IMS token emulation.
 @Suite struct AuthTests {
     static let org = "ABC123@AdobeOrg"
 
@@ -11,7 +11,7 @@ import Testing
     }
 
     static func configure(_ configuration: inout LocalEdgeConfiguration) {
-        configuration.requireAuth = true
+        configuration.mode = .server
         configuration.orgID = org
         configuration.clientID = "client-1"
         configuration.clientSecret = "secret-1"
@@ -31,14 +31,15 @@ import Testing
     @Test func missingOrMalformedCredentialsAre0500() async throws {
         try await withCollector(Self.configure) { collector in
             let none = try await collector.collect([xdmEvent()])
-            #expect(none.status == 401)
-            #expect(none.problemCode == "EXEG-0500-401")
+            expectProblem(none, "EXEG-0500-401", status: 401)
+            #expect(none.report["orgId"] as? String == Self.org)
+            #expect(none.report["configId"] as? String == "ds1")
             let basic = try await collector.collect([xdmEvent()], headers: [
                 ("Authorization", "Basic abc"), ("x-api-key", "client-1"), ("x-gw-ims-org-id", Self.org),
             ])
-            #expect(basic.problemCode == "EXEG-0500-401")
-            let unknown = try await collector.collect([xdmEvent()], headers: Self.authHeaders(token: "nope"))
-            #expect(unknown.problemCode == "EXEG-0500-401")
+            expectProblem(basic, "EXEG-0500-401", status: 401)
+            let empty = try await collector.collect([xdmEvent()], headers: Self.authHeaders(token: ""))
+            #expect(empty.problemCode == "EXEG-0500-401")
             let noKey = try await collector.collect([xdmEvent()], headers: [
                 ("Authorization", "Bearer static-token"), ("x-gw-ims-org-id", Self.org),
             ])
@@ -53,6 +54,69 @@ import Testing
             #expect(wrongKey.problemCode == "EXEG-0500-401")
             #expect(try await collector.storedStats().eventsStored == 0)
         }
+    }
+
+    /// A token this collector never issued fails its signature check.
+    @Test func unknownTokenIs0502() async throws {
+        try await withCollector(Self.configure) { collector in
+            let unknown = try await collector.collect([xdmEvent()], headers: Self.authHeaders(token: "nope"))
+            expectProblem(unknown, "EXEG-0502-401", status: 401)
+            #expect(try await collector.storedStats().eventsStored == 0)
+        }
+    }
+
+    /// Credentials are checked before the datastream, as the gateway sits in front of Edge.
+    @Test func credentialsAreCheckedBeforeTheDatastream() async throws {
+        try await withCollector({ Self.configure(&$0); $0.datastreams = ["known"] }) { collector in
+            let reply = try await collector.collect([xdmEvent()], query: "datastreamId=other")
+            #expect(reply.problemCode == "EXEG-0500-401")
+            let authorised = try await collector.collect(
+                [xdmEvent()], query: "datastreamId=other", headers: Self.authHeaders(token: "static-token")
+            )
+            #expect(authorised.problemCode == "EXEG-0003-400")
+        }
+    }
+
+    /// Edge mode accepts requests without credentials and does not look at any sent.
+    @Test func edgeModeNeedsNoCredentials() async throws {
+        try await withCollector({ Self.configure(&$0); $0.mode = .edge }) { collector in
+            let bare = try await collector.collect([xdmEvent()])
+            let bogus = try await collector.collect([xdmEvent()], headers: Self.authHeaders(token: "nope"))
+            #expect(bare.status == 202)
+            #expect(bogus.status == 202)
+            #expect(try await collector.storedStats().eventsStored == 2)
+        }
+    }
+
+    /// In edge mode a datastream set to accept authenticated events only checks credentials.
+    @Test func authenticatedDatastreamInEdgeMode() async throws {
+        try await withCollector({ Self.configure(&$0); $0.mode = .edge; $0.authenticatedDatastreams = ["secure"] }) { collector in
+            let unchecked = try await collector.collect([xdmEvent()], query: "datastreamId=public")
+            let bare = try await collector.collect([xdmEvent()], query: "datastreamId=secure")
+            let unknown = try await collector.collect(
+                [xdmEvent()], query: "datastreamId=secure", headers: Self.authHeaders(token: "nope")
+            )
+            let signed = try await collector.collect(
+                [xdmEvent()], query: "datastreamId=secure", headers: Self.authHeaders(token: "static-token")
+            )
+            #expect(unchecked.status == 202)
+            expectProblem(bare, "EXEG-0500-401", status: 401)
+            #expect(bare.report["configId"] as? String == "secure")
+            expectProblem(unknown, "EXEG-0502-401", status: 401)
+            #expect(signed.status == 202)
+            #expect(try await collector.storedStats().eventsStored == 2)
+        }
+    }
+
+    /// The library keeps `requireAuth` as another spelling of the mode, and defaults to edge.
+    @Test func requireAuthIsServerMode() {
+        var configuration = LocalEdgeConfiguration()
+        #expect(configuration.mode == .edge)
+        #expect(!configuration.requireAuth)
+        configuration.requireAuth = true
+        #expect(configuration.mode == .server)
+        configuration.mode = .edge
+        #expect(!configuration.requireAuth)
     }
 
     @Test func staticTokenIsAccepted() async throws {
@@ -97,7 +161,7 @@ import Testing
                 if reply.status == 401 { expired = reply }
                 return reply.status == 401
             }
-            #expect(expired?.problemCode == "EXEG-0503-401")
+            if let expired { expectProblem(expired, "EXEG-0503-401", status: 401) }
         }
     }
 }

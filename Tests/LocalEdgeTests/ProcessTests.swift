@@ -28,10 +28,10 @@ import Glibc
         let baseURL: String
     }
 
-    static func launch(database: String) async throws -> Running {
+    static func launch(database: String, arguments: [String] = ["--mode", "edge"]) async throws -> Running {
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["collector", "--listen", "127.0.0.1:0", "--db", database]
+        process.arguments = ["collector", "--listen", "127.0.0.1:0", "--db", database] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -120,4 +120,74 @@ import Glibc
         #expect(second.process.terminationReason == Process.TerminationReason.exit)
         #expect(second.process.terminationStatus == 0)
     }
+
+    /// `edgetail collector` plays server.adobedc.net unless told otherwise: no credentials, 0500-401.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: ProcessTests.binaryExists, "build the edgetail binary first (.build/debug/edgetail)"))
+    func commandLineDefaultsToServerMode() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("events.sqlite").path
+        let running = try await Self.launch(
+            database: database,
+            arguments: ["--token", "t-1", "--disabled-datastream", "off", "--namespace", "LoyaltyID", "--dedupe"]
+        )
+        let collector = Collector(
+            server: LocalEdgeServer(configuration: .init()), directory: directory, client: .shared, baseURL: running.baseURL
+        )
+        let credentials = [("Authorization", "Bearer t-1"), ("x-api-key", "k"), ("x-gw-ims-org-id", "O@AdobeOrg")]
+        do {
+            expectProblem(try await collector.collect([xdmEvent()]), "EXEG-0500-401", status: 401)
+            let loyal = xdmEvent(id: "l-1", extraIdentities: ["LoyaltyID": [["id": "L-1"]]])
+            #expect(try await collector.collect([loyal, loyal], headers: credentials).status == 202)
+            expectProblem(
+                try await collector.collect([xdmEvent()], query: "datastreamId=off", headers: credentials),
+                "EXEG-0004-422", status: 422
+            )
+        } catch {
+            running.process.terminate()
+            throw error
+        }
+        running.process.terminate()
+        running.process.waitUntilExit()
+        let stats = try CollectorStatsReader.read(databasePath: database)
+        #expect(stats.eventsStored == 1)
+        #expect(stats.duplicates == 1)
+    }
+
+    /// `--help` lists every code the collector can answer and the options that shape it.
+    @Test(.enabled(if: ProcessTests.binaryExists, "build the edgetail binary first (.build/debug/edgetail)"))
+    func helpListsEveryCode() throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["collector", "serve", "--help"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let help = String(decoding: data, as: UTF8.self)
+        for code in Self.everyCode {
+            #expect(help.contains(code), "\(code) missing from --help")
+        }
+        for option in ["--mode", "--datastream", "--disabled-datastream", "--namespace", "--dedupe", "--warn-rate", "--warning"] {
+            #expect(help.contains(option), "\(option) missing from --help")
+        }
+    }
+
+    /// docs/collector.md documents every code too.
+    @Test func docsListEveryCode() throws {
+        let docs = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/collector.md"), encoding: .utf8)
+        for code in Self.everyCode {
+            #expect(docs.contains("EXEG-\(code)"), "EXEG-\(code) missing from docs/collector.md")
+        }
+        #expect(!docs.contains("eventIndex"))
+    }
+
+    /// Every EXEG code the collector can answer, without its prefix, as help and docs write them.
+    static let everyCode = [
+        "0000-503", "0001-500", "0002-400", "0003-400", "0004-422", "0013-422", "0101-400", "0102-400", "0103-400",
+        "0104-422", "0106-400", "0109-408", "0111-415", "0112-413", "0200-504", "0202-502", "0305-400", "0306-400",
+        "0308-400", "0500-401", "0502-401", "0503-401", "0204-200", "0301-200", "0201-503",
+    ]
 }

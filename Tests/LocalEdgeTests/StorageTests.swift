@@ -35,8 +35,9 @@ import Testing
         }
     }
 
-    /// A repeated `_id` is counted, not stored twice, and the count survives a restart.
-    @Test func duplicateIDsAreCountedAndPersisted() async throws {
+    /// Every copy of a repeated `_id` is stored, as in the data lake; each repeat is
+    /// counted, and the count survives a restart.
+    @Test func duplicatesAreStoredAndCounted() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let event = xdmEvent(id: "dup-1")
@@ -45,18 +46,68 @@ import Testing
             #expect(try await collector.collect([event, xdmEvent()]).status == 202)
             #expect(try await collector.collect([xdmEvent(id: "dup-2"), xdmEvent(id: "dup-2")]).status == 202)
             let stats = try await collector.storedStats()
-            #expect(stats.eventsStored == 3)
+            #expect(stats.eventsStored == 5)
             #expect(stats.duplicates == 2)
         }
         try await withCollector(directory: directory) { collector in
+            #expect(try await collector.collect([event]).status == 202)
             let stats = try await collector.storedStats()
-            #expect(stats.eventsStored == 3)
-            #expect(stats.duplicates == 2)
-            #expect(stats.requests.isEmpty)
+            #expect(stats.eventsStored == 6)
+            #expect(stats.duplicates == 3)
+            #expect(stats.requests == ["202": 1])
         }
-        let offline = try CollectorStatsReader.read(databasePath: directory.appendingPathComponent("events.sqlite").path)
-        #expect(offline.eventsStored == 3)
-        #expect(offline.duplicates == 2)
+        let path = directory.appendingPathComponent("events.sqlite").path
+        let offline = try CollectorStatsReader.read(databasePath: path)
+        #expect(offline.eventsStored == 6)
+        #expect(offline.duplicates == 3)
+        let queue = try DatabaseQueue(path: path)
+        let copies = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, COUNT(*) AS n FROM events GROUP BY id HAVING n > 1 ORDER BY id")
+        }
+        try queue.close()
+        #expect(copies.map { $0["id"] as String } == ["dup-1", "dup-2"])
+        #expect(copies.map { $0["n"] as Int } == [3, 2])
+    }
+
+    /// `dedupe` models the Profile store: a repeat is counted but not stored again.
+    @Test func dedupeStoresEachIDOnce() async throws {
+        try await withCollector({ $0.dedupe = true }) { collector in
+            let event = xdmEvent(id: "p-1")
+            #expect(try await collector.collect([event]).status == 202)
+            #expect(try await collector.collect([event, xdmEvent(id: "p-2"), xdmEvent(id: "p-2")]).status == 202)
+            let stats = try await collector.storedStats()
+            #expect(stats.eventsStored == 2)
+            #expect(stats.duplicates == 2)
+        }
+    }
+
+    /// A dataset written before every copy was kept (`_id` unique) is migrated in place.
+    @Test func oldDatasetIsMigrated() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("events.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        var v1 = DatabaseMigrator()
+        v1.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (id TEXT PRIMARY KEY NOT NULL, request_id TEXT NOT NULL, datastream_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL, identity_namespace TEXT NOT NULL, identity_id TEXT NOT NULL,
+                    timestamp TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL);
+                CREATE INDEX events_event_type ON events(event_type);
+                CREATE INDEX events_identity ON events(identity_namespace, identity_id);
+                CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL DEFAULT 0);
+                INSERT INTO events VALUES ('old-1', 'r', 'ds', 'web.webpagedetails.pageViews', 'FPID', 'f', 't', 'x', '{}');
+                INSERT INTO counters VALUES ('duplicates', 4);
+                """)
+        }
+        try v1.migrate(queue)
+        try queue.close()
+        try await withCollector(directory: directory) { collector in
+            #expect(try await collector.collect([xdmEvent(id: "old-1")]).status == 202)
+            let stats = try await collector.storedStats()
+            #expect(stats.eventsStored == 2)
+            #expect(stats.duplicates == 5)
+        }
     }
 
     /// Rows carry the columns documented in docs/collector.md.

@@ -29,6 +29,37 @@ struct Reply {
     }
 
     var report: [String: Any] { json["report"] as? [String: Any] ?? [:] }
+
+    var detail: String { json["detail"] as? String ?? "" }
+
+    var reportErrors: [String] { report["errors"] as? [String] ?? [] }
+
+    /// Whether the raw body names an event index in a field of its own, which Adobe never sends.
+    var mentionsEventIndex: Bool {
+        String(decoding: body, as: UTF8.self).lowercased().contains("eventindex")
+    }
+}
+
+/// Checks a fatal answer against Adobe's RFC 7807 shape: `application/problem+json`,
+/// `type` carrying `code`, numeric `status`, `title`, `detail`, `report.requestId`,
+/// and no member Adobe does not document.
+func expectProblem(
+    _ reply: Reply,
+    _ code: String,
+    status: Int,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(reply.status == status, "\(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
+    #expect(reply.headers["content-type"].first == "application/problem+json", sourceLocation: sourceLocation)
+    #expect(reply.json["type"] as? String == "https://ns.adobe.com/aep/errors/\(code)", sourceLocation: sourceLocation)
+    #expect(reply.json["status"] as? Int == status, sourceLocation: sourceLocation)
+    #expect((reply.json["title"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+    #expect(!reply.detail.isEmpty, sourceLocation: sourceLocation)
+    #expect(Set(reply.json.keys).isSubset(of: ["type", "status", "title", "detail", "report"]), sourceLocation: sourceLocation)
+    #expect(Set(reply.report.keys).isSubset(of: ["requestId", "orgId", "configId", "errors"]), sourceLocation: sourceLocation)
+    #expect((reply.report["requestId"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+    #expect(reply.report["errors"] == nil || code.hasPrefix("EXEG-0104-"), sourceLocation: sourceLocation)
+    #expect(!reply.mentionsEventIndex, sourceLocation: sourceLocation)
 }
 
 enum TestFailure: Error {
@@ -108,30 +139,44 @@ extension Collector {
     }
 }
 
-/// An XDM event as the sender builds it: FPID primary, optional ECID.
+/// An XDM event as the sender builds it: FPID (a version 4 UUID) primary, optional
+/// other identities, and `xdm` fields to add or replace.
 func xdmEvent(
     id: String = UUID().uuidString,
     eventType: String = "web.webpagedetails.pageViews",
     timestamp: String = "2026-11-27T10:15:30.123Z",
     fpid: String = UUID().uuidString,
     primary: Any = true,
+    authenticatedState: String = "ambiguous",
     extraIdentities: [String: Any] = [:],
+    xdm extra: [String: Any] = [:],
     padding: Int = 0
 ) -> [String: Any] {
     var identityMap: [String: Any] = [
-        "FPID": [["id": fpid, "authenticatedState": "ambiguous", "primary": primary]],
+        "FPID": [["id": fpid, "authenticatedState": authenticatedState, "primary": primary]],
     ]
     for (key, value) in extraIdentities { identityMap[key] = value }
+    var xdm: [String: Any] = [
+        "_id": id,
+        "timestamp": timestamp,
+        "eventType": eventType,
+        "identityMap": identityMap,
+        "web": ["webPageDetails": ["URL": "https://example.com/index.html", "name": "home"]],
+    ]
+    for (key, value) in extra { xdm[key] = value }
     return [
-        "xdm": [
-            "_id": id,
-            "timestamp": timestamp,
-            "eventType": eventType,
-            "identityMap": identityMap,
-            "web": ["webPageDetails": ["URL": "https://example.com/index.html", "name": "home"]],
-        ] as [String: Any],
+        "xdm": xdm,
         "data": ["padding": String(repeating: "x", count: padding)],
     ]
+}
+
+/// `event` with `xdm[key]` removed.
+func without(_ key: String, _ event: [String: Any]) -> [String: Any] {
+    var event = event
+    var xdm = event["xdm"] as? [String: Any] ?? [:]
+    xdm.removeValue(forKey: key)
+    event["xdm"] = xdm
+    return event
 }
 
 func payload(_ events: [[String: Any]]) -> Data {
