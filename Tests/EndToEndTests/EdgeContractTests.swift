@@ -45,6 +45,60 @@ import LocalEdge
         #expect(sink.statistics.snapshot.errors["EXEG-0003-400"] ?? 0 >= 1)
     }
 
+    /// Request-level codes other than a wrong id stop the same way, each naming its fix.
+    @Test func aDisabledDatastreamOrMissingCredentialsStopWithTheirFix() async throws {
+        for (tweak, code, fix) in [
+            ({ (c: inout LocalEdgeConfiguration) in c.disabledDatastreams = ["ds-test"] } as (inout LocalEdgeConfiguration) -> Void,
+             "EXEG-0004-422", "enable it"),
+            ({ (c: inout LocalEdgeConfiguration) in c.mode = .server }, "EXEG-0500-401", "set auth"),
+        ] {
+            let (server, directory) = try await startStandIn(tweak)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let counter = AcknowledgementCounter()
+            let batches = EdgeHarness.batches(EdgeHarness.log(count: 50, visitors: 10), plan: try EdgeHarness.plan(), counter: counter)
+            let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await server.baseURL),
+                                    dataDirectory: directory.path, logger: quietLogger)
+            for batch in batches { try? await sink.submit(batch) }
+            try await waitUntil("the sink stops on \(code)") { sink.statistics.snapshot.fatalError != nil }
+            try? await sink.drain(timeout: .milliseconds(500))
+            let stats = try await server.stats()
+            await server.stop()
+            let reason = sink.statistics.snapshot.fatalError ?? ""
+            #expect(reason.contains(code) && reason.contains(fix), "\(reason)")
+            #expect(stats.requests.values.reduce(0, +) <= 4, "\(stats.requests)")
+            #expect(sink.statistics.snapshot.eventsDeadLettered == 0)
+            #expect(counter.value == 0)
+        }
+    }
+
+    /// 200 with `warnings[]` (and 207 with `errors[]`) delivers, and each code is counted.
+    @Test func warningsAndErrorsOfAcceptedRequestsAreCountedByCode() async throws {
+        for (warning, code, stored) in [(InjectedWarning.upstreamWarning, "EXEG-0204-200", true),
+                                        (.noConsent, "EXEG-0301-200", false),
+                                        (.upstreamError, "EXEG-0201-503", true)] {
+            let (server, directory) = try await startStandIn { $0.faults = FaultInjection(warnRate: 1, warning: warning, seed: 9) }
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let counter = AcknowledgementCounter()
+            let batches = EdgeHarness.batches(EdgeHarness.log(count: 40, visitors: 8), plan: try EdgeHarness.plan(), counter: counter)
+            let logs = CapturedLogs()
+            let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await server.baseURL) { $0.timeout = 30 },
+                                    dataDirectory: directory.path, logger: logs.logger())
+            for batch in batches { try await sink.submit(batch) }
+            try await waitUntil("all 40 events are delivered") { sink.statistics.snapshot.eventsDelivered == 40 }
+            try await sink.drain()
+            let stats = try await server.stats()
+            await server.stop()
+            let counts = sink.statistics.snapshot
+            let requests = counts.requests.values.reduce(0, +)
+            let tally = warning == .upstreamError ? counts.errors[code] : counts.warnings[code]
+            #expect(tally == requests, "\(code): \(counts.warnings) \(counts.errors) over \(requests) requests")
+            #expect(counts.eventsDeadLettered == 0 && counts.retries == 0)
+            #expect(stats.eventsStored == (stored ? 40 : 0), "\(code)")
+            // Logged once for the code, then only counted.
+            #expect(logs.all.filter { $0.contains(code) && $0.contains("accepted a request with a problem") }.count == 1, "\(code)")
+        }
+    }
+
     @Test func aServiceAnswering500ToEverythingIsHeldNotDeadLettered() async throws {
         let (failing, directory) = try await startStandIn { $0.faults = FaultInjection(failRate: 1, failStatus: 500, seed: 5) }
         defer { try? FileManager.default.removeItem(at: directory) }

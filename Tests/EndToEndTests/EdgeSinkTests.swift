@@ -95,9 +95,9 @@ import LocalEdge
         try await sink.drain()
         let stats = try await setup.server.stats()
         await setup.server.stop()
-        // A request whose answer came after the client gave up is sent again: at-least-once,
-        // and the stand-in (like Edge downstream) recognises the repeated `_id`s.
-        #expect(stats.eventsStored == 2000, "\(sink.statistics.snapshot)")
+        // A request whose answer came after the client gave up is sent again: at-least-once.
+        // The stand-in keeps every copy, as the data lake does; each event is there at least once.
+        #expect(stats.eventsStored - stats.duplicates == 2000, "\(sink.statistics.snapshot)")
         #expect((stats.requests["503"] ?? 0) > 0)
         #expect(sink.statistics.snapshot.retries > 0)
         #expect(sink.statistics.snapshot.eventsDeadLettered == 0)
@@ -120,16 +120,18 @@ import LocalEdge
         }
         batch.events[17].range = ByteRange(victim.start, victim.start + json.utf8.count)
         batch.bytes = bytes
-        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) { $0.lanes = 1 },
-                            dataDirectory: setup.directory.path, logger: quietLogger)
+        // A generous timeout: a retry on a loaded machine would add requests to the count below.
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
+            $0.lanes = 1; $0.timeout = 30
+        }, dataDirectory: setup.directory.path, logger: quietLogger)
         try await sink.submit(batch)
         try await waitUntil("all 50 events are settled") { counter.value == 50 }
         try await sink.drain()
         let stats = try await setup.server.stats()
         await setup.server.stop()
         #expect(stats.eventsStored == 49)
-        // The detail's "#17" named the event; sent alone, it was confirmed: the request,
-        // the two readings of the index (0- and 1-based) alone, then the other 47 or 48.
+        // Only the detail's "#17" names the event (no machine-readable index): the request,
+        // the two readings of the index (0- and 1-based) each alone, then the other 48.
         #expect(stats.requests.values.reduce(0, +) <= 4, "\(stats.requests)")
         let letters = try readJSONLines(DeadLetterStore.path(dataDirectory: setup.directory.path, sink: "edge"))
         #expect(letters.count == 1)
@@ -187,14 +189,14 @@ import LocalEdge
         let stats = try await setup.server.stats()
         await setup.server.stop()
         #expect((stats.requests["413"] ?? 0) > 0)
-        #expect(stats.eventsStored == 400)
+        #expect(stats.eventsStored - stats.duplicates == 400)
         #expect(sink.statistics.snapshot.eventsDeadLettered == 0)
     }
 
     @Test func imsTokenIsMintedRenewedAndNeverLogged() async throws {
         let secret = "s3cr3t-" + UUID().uuidString
         let setup = try await startStandIn {
-            $0.requireAuth = true; $0.clientID = "client-1"; $0.clientSecret = secret; $0.orgID = "ORG@AdobeOrg"; $0.tokenTTL = 2
+            $0.requireAuth = true; $0.clientID = "client-1"; $0.clientSecret = secret; $0.orgID = "ORG@AdobeOrg"; $0.tokenTTL = 5
         }
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let logs = CapturedLogs()
@@ -209,7 +211,7 @@ import LocalEdge
         try await sink.submit(all[0])
         try await waitUntil("the first 100 events are stored") { counter.value == 100 }
         // Once the first token has expired, sending goes on with a new one.
-        let expired = ContinuousClock.now + .milliseconds(2200)
+        let expired = ContinuousClock.now + .milliseconds(5200)
         try await waitUntil("the first token expired") { ContinuousClock.now > expired }
         try await sink.submit(all[1])
         try await waitUntil("all 200 events are stored") { counter.value == 200 }
