@@ -41,6 +41,9 @@ final class DiskSpill {
         var records = 0
         var tornRecords = 0
         var corruptSegments: [String] = []
+        /// Keys of the events in the newest segment: the one being written at a crash,
+        /// whose last records were not yet fsynced, so their lines may be read again.
+        var newestSegmentKeys: [UInt64] = []
     }
 
     let directory: String
@@ -107,8 +110,11 @@ final class DiskSpill {
     /// segments aside (keeping their valid records in place of the original).
     func recover() throws -> Recovery {
         var recovery = Recovery()
-        for (id, path) in Self.segmentFiles(in: directory) {
-            let scan = try SegmentScan.scan(path: path)
+        let files = Self.segmentFiles(in: directory)
+        for (id, path) in files {
+            let newest = id == files.last?.id
+            let scan = try SegmentScan.scan(path: path, collectKeys: newest)
+            if newest { recovery.newestSegmentKeys = scan.keys }
             switch scan.problem {
             case .none:
                 break
@@ -133,6 +139,14 @@ final class DiskSpill {
             if scan.records == 0 {
                 unlink(path)
                 continue
+            }
+            if newest {
+                // What the crashed run wrote last may sit in the page cache only: make it durable now.
+                let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+                if descriptor >= 0 {
+                    fsync(descriptor)
+                    close(descriptor)
+                }
             }
             segments.append(Segment(id: id, path: path, size: scan.validBytes, records: scan.records, sealed: true,
                                     firstWrittenAt: scan.firstWrittenAt))

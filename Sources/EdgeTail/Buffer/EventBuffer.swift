@@ -18,14 +18,19 @@ actor EventBuffer {
     let statistics: EdgeSinkStatistics
     let logger: Logger
     private let disk: DiskSpill?
-    /// Events an earlier run delivered are acknowledged here instead of sent again.
+    /// Where events written to disk are recorded, and events an earlier run settled
+    /// are found (then acknowledged here instead of sent again).
     private let deliveryLog: DeliveryLog?
+    /// Keys of the newest segment left by the previous run (see `DiskSpill.Recovery`).
+    private let recoveredKeys: Set<UInt64>
+    private var checksEarlierRuns: Bool { !recoveredKeys.isEmpty || (deliveryLog?.previousCount ?? 0) > 0 }
 
     /// Bytes of event JSON handed to the lanes and not yet released.
     private var memoryHeld = 0
     private var memoryEvents = 0
-    /// Source acknowledgements waiting for the next fsync.
+    /// Source acknowledgements waiting for the next fsync, and the keys of their events.
     private var awaitingSync: [(Acknowledgement, Int)] = []
+    private var awaitingSyncKeys: [UInt64] = []
     /// While the reader is handing records to the lanes, the disk is not caught up.
     private var readerBusy = false
     private var readerStopped = false
@@ -58,7 +63,8 @@ actor EventBuffer {
         self.lanes = lanes
         self.statistics = statistics
         self.logger = logger
-        self.deliveryLog = (deliveryLog?.previousCount ?? 0) > 0 ? deliveryLog : nil
+        self.deliveryLog = deliveryLog
+        var recoveredKeys: [UInt64] = []
         if configuration.diskBytes > 0 {
             let disk = try DiskSpill(directory: directory, segmentBytes: configuration.segmentBytes, logger: logger)
             let recovery = try disk.recover()
@@ -66,12 +72,15 @@ actor EventBuffer {
                 logger.info("buffer segments from the previous run are replayed first",
                             metadata: ["segments": "\(recovery.segments)", "events": "\(recovery.records)"])
             }
+            recoveredKeys = recovery.newestSegmentKeys
+            deliveryLog?.record(recoveredKeys, as: .buffered)
             counts.tornRecords = recovery.tornRecords
             counts.corruptSegments = recovery.corruptSegments.count
             self.disk = disk
         } else {
             disk = nil
         }
+        self.recoveredKeys = Set(recoveredKeys)
     }
 
     /// Starts the disk reader and the fsync timer.
@@ -92,6 +101,11 @@ actor EventBuffer {
     // MARK: Submitting
 
     func submit(_ events: [PendingEvent]) async {
+        var events = events
+        if checksEarlierRuns {
+            skipSettled(&events)
+            if events.isEmpty { return }
+        }
         let size = events.totalSize
         while true {
             if diskCaughtUp && (!outage || disk == nil) && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
@@ -146,9 +160,6 @@ actor EventBuffer {
     }
 
     private func handToLanes(_ events: [PendingEvent], size: Int) async {
-        var events = events
-        var size = size
-        if let deliveryLog { skipDelivered(&events, size: &size, log: deliveryLog) }
         memoryHeld += size
         memoryEvents += events.count
         var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
@@ -158,21 +169,34 @@ actor EventBuffer {
         }
     }
 
-    /// Takes out the events an earlier run delivered (lines read again after a crash,
-    /// records of a partly delivered segment) and acknowledges them; their keys are
-    /// written again so a later crash still finds them.
-    private func skipDelivered(_ events: inout [PendingEvent], size: inout Int, log: DeliveryLog) {
-        var skipped: [UInt64] = []
+    /// Takes out the events an earlier run settled and acknowledges them: a line read
+    /// again whose event was delivered or waits in a segment, a segment record that was
+    /// delivered. Their keys are written again so a later crash still finds them.
+    private func skipSettled(_ events: inout [PendingEvent]) {
+        var delivered: [UInt64] = []
+        var buffered: [UInt64] = []
         events.removeAll { event in
-            guard let key = DeliveryLog.key(ofEvent: event.json), log.deliveredBefore(key) else { return false }
-            skipped.append(key)
-            size -= event.size
+            guard let key = DeliveryLog.key(ofEvent: event.json) else { return false }
+            if deliveryLog?.deliveredBefore(key) == true {
+                delivered.append(key)
+            } else if !event.fromDisk && (recoveredKeys.contains(key) || deliveryLog?.settledBefore(key) == true) {
+                // Waiting in a segment: the record is sent, this copy is not.
+                buffered.append(key)
+            } else {
+                return false
+            }
             event.acknowledgement.acknowledge()
             return true
         }
-        guard !skipped.isEmpty else { return }
-        log.record(skipped)
-        statistics.update { $0.resendsAvoided += skipped.count }
+        guard !delivered.isEmpty || !buffered.isEmpty else { return }
+        deliveryLog?.record(delivered, as: .delivered)
+        deliveryLog?.record(buffered, as: .buffered)
+        statistics.update { $0.resendsAvoided += delivered.count + buffered.count }
+    }
+
+    /// Events just written to a segment: a restart that reads their lines again finds them there.
+    private func recordBuffered(_ events: [PendingEvent]) {
+        deliveryLog?.record(events.compactMap { DeliveryLog.key(ofEvent: $0.json) }, as: .buffered)
     }
 
     /// Writes events to the newest segment; false when the disk is full.
@@ -193,8 +217,12 @@ actor EventBuffer {
         counts.spilledEvents += events.count
         counts.spilledBytes += bytes.count
         if configuration.fsyncInterval == 0 {
+            recordBuffered(events)
             for event in events { event.acknowledgement.acknowledge() }
         } else {
+            // Recorded as buffered only once fsynced, like the acknowledgement: a record
+            // lost with the page cache must not make a restart skip its line.
+            awaitingSyncKeys += events.compactMap { DeliveryLog.key(ofEvent: $0.json) }
             // Events of one source batch share an acknowledgement: one entry per run of them.
             for event in events {
                 if let last = awaitingSync.last, last.0 === event.acknowledgement {
@@ -294,7 +322,9 @@ actor EventBuffer {
                 event.fromDisk = true
                 return event
             }
-            await handToLanes(events, size: events.totalSize)
+            var fresh = events
+            if checksEarlierRuns { skipSettled(&fresh) }
+            await handToLanes(fresh, size: fresh.totalSize)
             readerBusy = false
             publish()
         }
@@ -318,6 +348,8 @@ actor EventBuffer {
         if let disk, !awaitingSync.isEmpty || disk.hasUnsynced {
             do {
                 try disk.sync()
+                deliveryLog?.record(awaitingSyncKeys, as: .buffered)
+                awaitingSyncKeys.removeAll()
                 let done = awaitingSync
                 awaitingSync.removeAll()
                 for (acknowledgement, count) in done { acknowledgement.acknowledge(count) }
@@ -370,6 +402,7 @@ actor EventBuffer {
         let segmentAcknowledgement = Acknowledgement(count: count) { [weak self] in
             Task { await self?.segmentAcknowledged(segment, count: count) }
         }
+        recordBuffered(waiting)
         let (sources, settledMeanwhile) = parked.commit(waiting, to: segmentAcknowledgement)
         for source in sources { source.acknowledge() }
         if settledMeanwhile > 0 { segmentAcknowledgement.acknowledge(settledMeanwhile) }
@@ -419,6 +452,7 @@ actor EventBuffer {
                          metadata: ["error": "\(error)"])
             return (0, fromMemory.count)
         }
+        recordBuffered(fromMemory)
         for event in fromMemory { event.acknowledgement.acknowledge() }
         return (fromMemory.count, 0)
     }

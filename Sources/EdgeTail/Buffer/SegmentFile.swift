@@ -160,6 +160,8 @@ struct SegmentScan {
     var validBytes = 0
     var fileBytes = 0
     var firstWrittenAt: Double?
+    /// `DeliveryLog` keys of the records, when asked for.
+    var keys: [UInt64] = []
     enum Problem: Equatable {
         case none
         /// The last record was cut short by a crash: the file is cut back to `validBytes`.
@@ -170,7 +172,7 @@ struct SegmentScan {
     var problem = Problem.none
 
     /// Reads the whole segment once, record by record.
-    static func scan(path: String) throws(SegmentError) -> SegmentScan {
+    static func scan(path: String, collectKeys: Bool = false) throws(SegmentError) -> SegmentScan {
         var scan = SegmentScan()
         var status = stat()
         guard stat(path, &status) == 0 else { throw SegmentError(path: path, operation: "stat", code: errno) }
@@ -182,6 +184,7 @@ struct SegmentScan {
                 scan.records += 1
                 scan.validBytes = reader.offset
                 if scan.firstWrittenAt == nil { scan.firstWrittenAt = record.writtenAt }
+                if collectKeys, let key = DeliveryLog.key(ofEvent: record.json[...]) { scan.keys.append(key) }
             case .end:
                 if scan.validBytes < scan.fileBytes { scan.problem = .tornTail }
                 return scan

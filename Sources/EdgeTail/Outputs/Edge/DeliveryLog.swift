@@ -6,22 +6,24 @@ import Glibc
 import Darwin
 #endif
 
-/// Which events an Edge sink has delivered, so that a restart after a crash does not
-/// send them again.
+/// Which events an Edge sink has settled — delivered, or written durably to its disk
+/// buffer — so that a restart after a crash does not send them again.
 ///
 /// After `kill -9`, a source re-reads the lines after its last checkpoint and the
 /// buffer replays segments that were only partly delivered; their events carry the
 /// same `_id`s, and Analytics, CJA and the data lake count every copy. So each 2xx
-/// appends the 64-bit keys of the request's `_id`s to `data_dir/delivered/SINK.log`
-/// (one `write`, no fsync: a killed process's writes survive in the page cache), and
-/// at start the keys written by the previous run are loaded: an event found there is
+/// appends the 64-bit keys of the request's `_id`s to `data_dir/delivered/SINK.log`,
+/// and each write to the disk buffer appends its events' keys marked `buffered` (one
+/// `write` each, no fsync: a killed process's writes survive in the page cache). At
+/// start the keys of earlier runs are loaded: a line read again whose event was
+/// delivered or is waiting in a segment, and a segment record that was delivered, are
 /// acknowledged without being sent. What is left to resend after a crash is what was
 /// in flight: at most one request per lane.
 ///
-/// The log keeps two generations of `generationSize` keys (the current file and
-/// `SINK.log.1`), so it remembers at least the last `generationSize` deliveries, in
-/// at most 16 bytes a key on disk and 8 in memory; a key found again is written again,
-/// so what a crash loop keeps skipping is never forgotten.
+/// A key's lowest bit says which: 0 delivered, 1 buffered. The log keeps two
+/// generations of `generationSize` keys (the current file and `SINK.log.1`), so it
+/// remembers at least the last `generationSize` of them, in 8 bytes each on disk and in
+/// memory; a key found again is written again, so a crash loop never forgets it.
 final class DeliveryLog: Sendable {
     let path: String
     let generationSize: Int
@@ -68,8 +70,23 @@ final class DeliveryLog: Sendable {
     /// How many keys the previous runs left.
     var previousCount: Int { previous.count }
 
-    /// The event was delivered by an earlier run.
+    /// How an earlier run settled an event.
+    enum Settlement: UInt64 {
+        case delivered = 0
+        case buffered = 1
+    }
+
+    /// An earlier run delivered the event.
     func deliveredBefore(_ key: UInt64) -> Bool {
+        contains(key & ~1)
+    }
+
+    /// An earlier run delivered the event or wrote it to the disk buffer.
+    func settledBefore(_ key: UInt64) -> Bool {
+        contains(key & ~1) || contains(key | 1)
+    }
+
+    private func contains(_ key: UInt64) -> Bool {
         var low = 0
         var high = previous.count
         while low < high {
@@ -79,9 +96,10 @@ final class DeliveryLog: Sendable {
         return low < previous.count && previous[low] == key
     }
 
-    /// Records delivered events' keys; a failure costs only duplicates after a crash.
-    func record(_ keys: [UInt64]) {
+    /// Records how events were settled; a failure costs only duplicates after a crash.
+    func record(_ keys: [UInt64], as settlement: Settlement = .delivered) {
         guard !keys.isEmpty else { return }
+        let marked = keys.map { (($0 & ~1) | settlement.rawValue).littleEndian }
         file.withLock { file in
             if file.count >= generationSize {
                 rename(path, path + ".1")
@@ -91,7 +109,7 @@ final class DeliveryLog: Sendable {
                     file = (fresh, 0)
                 }
             }
-            let written = keys.map(\.littleEndian).withUnsafeBytes { Glibc.write(file.descriptor, $0.baseAddress, $0.count) }
+            let written = marked.withUnsafeBytes { Glibc.write(file.descriptor, $0.baseAddress, $0.count) }
             if written > 0 { file.count += written / 8 }
         }
     }
@@ -105,7 +123,7 @@ final class DeliveryLog: Sendable {
     }
 
     /// A stable 64-bit key (FNV-1a) of the event's `_id`, which the mapper writes
-    /// first in `{"xdm":{"_id":"…"`; nil for an event without one.
+    /// first in `{"xdm":{"_id":"…"`, its lowest bit clear; nil for an event without one.
     static func key(ofEvent json: ArraySlice<UInt8>) -> UInt64? {
         let marker: [UInt8] = Array(#""_id":""#.utf8)
         let window = json.prefix(256)
@@ -118,6 +136,6 @@ final class DeliveryLog: Sendable {
             hash = (hash ^ UInt64(json[index])) &* 0x0000_0100_0000_01b3
             index += 1
         }
-        return index < json.endIndex ? hash : nil
+        return index < json.endIndex ? hash & ~1 : nil
     }
 }
