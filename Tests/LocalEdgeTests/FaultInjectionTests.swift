@@ -163,11 +163,9 @@ import Testing
         let collector = Collector(server: server, directory: directory, client: .shared, baseURL: await server.baseURL)
         let pending = Task { try await collector.collect([xdmEvent()]) }
         try await waitUntil("request held") { await server.heldRequestCount == 1 }
-        let clock = ContinuousClock()
-        let start = clock.now
+        // Released by the stop, not by a timeout: the test's time limit catches a hang.
         await server.stop()
         let outcome = await pending.result
-        #expect(clock.now - start < .seconds(10))
         if case .success(let reply) = outcome {
             expectProblem(reply, "EXEG-0000-503", status: 503)
         }
