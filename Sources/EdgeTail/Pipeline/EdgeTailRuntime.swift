@@ -69,12 +69,13 @@ public final class EdgeTailRuntime: Sendable {
             }
         }
         if mode == .follow {
-            // The pipelines poll their own stop signals; this loop relays the caller's,
-            // logs changes of the sinks' state and a summary every `log.summary_interval`.
+            // This loop relays the caller's stop signal to the pipelines (at once: it waits
+            // on the signal), and each second logs changes of the sinks' state and, every
+            // `log.summary_interval`, a summary.
             var lastSummary = ContinuousClock.now
             var watcher = SinkStateWatcher()
             while !stop.isStopped && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
+                await stop.wait(upTo: .seconds(1))
                 watcher.observe(telemetrySnapshot().sinks, logger: logger)
                 let interval = configuration.log.summaryInterval
                 if interval > 0 && ContinuousClock.now - lastSummary >= .milliseconds(Int(interval * 1000)) {

@@ -175,7 +175,7 @@ public final class FileSource {
                 }
                 return
             }
-            try? await Task.sleep(for: min(.milliseconds(10), deadline - .now))
+            await watcher.waitForEvents(until: deadline)
         }
     }
 

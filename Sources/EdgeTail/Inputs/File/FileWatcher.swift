@@ -34,6 +34,8 @@ final class FileWatcher {
     /// Watched directory of each watch descriptor, to name the files events are about.
     private var directoryOfWatch: [Int32: String] = [:]
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Where `waitForEvents` blocks in `poll`, off the cooperative pool.
+    private let waiter = BlockingCaller(name: "edgetail-inotify")
 
     init() {
         #if canImport(Glibc)
@@ -47,7 +49,21 @@ final class FileWatcher {
     }
 
     deinit {
+        waiter.close()
         if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Returns when an event is pending or `deadline` has passed, sleeping in `poll`
+    /// meanwhile: an idle source wakes only when the kernel has news, or at its deadline.
+    func waitForEvents(until deadline: ContinuousClock.Instant) async {
+        let remaining = deadline - .now
+        guard descriptor >= 0, remaining > .zero else { return }
+        let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+        let descriptor = descriptor
+        _ = await waiter.run {
+            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            return poll(&entry, 1, milliseconds)
+        }
     }
 
     var isWatching: Bool { unavailableReason == nil }
