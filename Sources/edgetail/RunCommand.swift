@@ -140,7 +140,9 @@ enum RunSummary {
             if !count.dropped.isEmpty {
                 text += " (" + count.dropped.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
             }
-            text += ", \(count.failed) failed\n"
+            text += ", \(count.failed) failed"
+            if let invalid = count.invalidValuesText { text += "; \(invalid)" }
+            text += "\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
     }

@@ -3,6 +3,10 @@
 /// The mapper parses the line, applies the traffic filters and the first matching
 /// rule, resolves the identity and writes `{"xdm":{…},"data":{…}}`. It owns caches
 /// and PCRE2 match data, so each pipeline task has its own.
+///
+/// Only well-formed values leave: a client address is parsed and written in canonical
+/// form (an IPv4-mapped IPv6 address as IPv4), and one that is not an address is left
+/// out and counted, as are identities not in their namespace's format.
 public struct EventMapper {
     public struct Mapped {
         public var outcome: LineOutcome
@@ -20,6 +24,8 @@ public struct EventMapper {
     private var lastTime = LogTime(epochSeconds: .min)
     private var lastUTC: [UInt8] = []
     private var lastLocal: [UInt8] = []
+    /// Events whose client field held something other than an address (sent without one).
+    public private(set) var invalidClientAddresses = 0
 
     public init(plan: PipelinePlan) {
         self.plan = plan
@@ -28,6 +34,14 @@ public struct EventMapper {
         identity = IdentityResolver(rules: plan.identityRules, extractor: plan.extractor)
         filter = TrafficFilter(extraBotMarkers: plan.extraBotMarkers, staticExtensions: plan.staticExtensions)
         scratch.reserveCapacity(1024)
+    }
+
+    /// Adds the values left out of events since the last call (client addresses that are
+    /// not addresses, identities not in their namespace's format) to `counts`.
+    public mutating func takeInvalidValueCounts(into counts: inout PipelineCounts) {
+        counts.invalidClientAddresses += invalidClientAddresses
+        invalidClientAddresses = 0
+        identity.takeInvalidValues(into: &counts.invalidIdentities)
     }
 
     /// Maps the line `line` of `buffer`, whose bytes start at `offset` in its source.
@@ -131,17 +145,15 @@ public struct EventMapper {
         }
         out.raw("}")
         if plan.sendIP, !record.client.isEmpty {
-            if plan.truncateIP {
-                // Only an address that parses leaves the machine, and only truncated.
-                if let address = IPAddress(buffer[range: record.client])?.truncated {
-                    out.raw(address.isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
-                    out.string(address.text)
-                }
+            // Only an address that parses leaves the machine (XDM's ipv4/ipv6 formats take
+            // nothing else), in canonical form, truncated when asked.
+            if let parsed = IPAddress(buffer[range: record.client]) {
+                let address = plan.truncateIP ? parsed.unmapped.truncated : parsed.unmapped
+                out.raw(address.isV6 ? ",\"ipV6\":\"" : ",\"ipV4\":\"")
+                address.write(to: &out.bytes)
+                out.raw("\"")
             } else {
-                var isV6 = false
-                for index in record.client.start..<record.client.end where buffer[index] == UInt8(ascii: ":") { isV6 = true; break }
-                out.raw(isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
-                out.string(buffer[range: record.client])
+                invalidClientAddresses += 1
             }
         }
         out.raw("},\"placeContext\":{\"localTime\":\"")

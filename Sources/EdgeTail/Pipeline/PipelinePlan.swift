@@ -178,7 +178,7 @@ public struct PipelinePlan: Sendable {
             if let name = rule.field {
                 if let reference = field(name, "\(path).field") {
                     identityRules.append(.field(reference, namespace: rule.namespace, state: rule.authenticatedState,
-                                                requireUUID: rule.namespace == "FPID"))
+                                                format: IdentityFormat(namespace: rule.namespace)))
                 }
             } else if let inputs = rule.derive {
                 if inputs.isEmpty { fail("\(path).derive", "expected at least one field") }
