@@ -95,13 +95,23 @@ public struct LinkConfiguration: Decodable, Sendable {
 
 /// How a page view is described.
 public struct PageConfiguration: Decodable, Sendable {
+    /// Statuses (`404`, `4xx`) whose page views are error pages (`web.webPageDetails.isErrorPage`).
+    public static let defaultErrorPage = ["404"]
+
     /// Template of the page's name; defaults to the path.
     public var name: String?
     public var siteSection: String?
+    /// The rule's page views with one of these statuses are error pages; `[]` marks none.
+    public var errorPage: [String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
         case siteSection = "site_section"
+        case errorPage = "error_page"
+    }
+
+    public init() {
+        errorPage = Self.defaultErrorPage
     }
 
     public init(from decoder: any Decoder) throws {
@@ -109,6 +119,7 @@ public struct PageConfiguration: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
         siteSection = try container.decodeIfPresent(String.self, forKey: .siteSection)
+        errorPage = try container.decodeIfPresent(OneOrMany<StatusText>.self, forKey: .errorPage)?.values.map(\.text) ?? Self.defaultErrorPage
     }
 }
 
