@@ -47,6 +47,11 @@ import Testing
         ("[2001:db8::1]x", nil, nil),
         ("[192.0.2.1]", nil, nil),
         ("fe80::1%", nil, nil),
+        ("999999999999999", nil, nil),                              // digits only, as long as an address can be
+        ("1.2.3.4444", nil, nil),
+        ("::ffff:1.2.3.4.5", nil, nil),
+        ("1:2:3:4:5:6:7:8:9", nil, nil),
+        ("2001:db8::12345", nil, nil),
     ]
 
     @Test(arguments: forms)

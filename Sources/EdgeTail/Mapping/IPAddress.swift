@@ -170,12 +170,12 @@ public struct IPAddress: Sendable, Hashable {
             var value: UInt32 = 0
             var digits = 0
             while index < end, text[index] >= 0x30, text[index] <= 0x39 {
-                if digits == 1 && value == 0 { return nil }
+                if digits == 3 || (digits == 1 && value == 0) { return nil }
                 value = value * 10 + UInt32(text[index] - 0x30)
                 digits += 1
                 index += 1
             }
-            guard digits > 0, digits <= 3, value <= 255 else { return nil }
+            guard digits > 0, value <= 255 else { return nil }
             result = result << 8 | value
             parts += 1
             if index < end {
