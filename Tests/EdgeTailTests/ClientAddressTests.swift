@@ -136,6 +136,43 @@ import Testing
             #expect(inet_pton(AF_INET6, text, &system) == 1, "\(text)")
         }
     }
+
+    /// Bare addresses are read exactly as the C library reads them (`inet_pton`), on
+    /// random texts made of what addresses are made of.
+    @Test func bareTextsAgreeWithInetPton() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789abcdefF:.".utf8)
+        let pieces = ["::", ":", ".", "0", "1", "255", "256", "ffff", "12345", "192.0.2.1", "01"]
+        var agreed = 0
+        for round in 0..<50_000 {
+            var text: [UInt8] = []
+            let length = Int.random(in: 1...24, using: &generator)
+            while text.count < length {
+                if round % 2 == 0 {
+                    text.append(alphabet.randomElement(using: &generator)!)
+                } else {
+                    text += Array(pieces.randomElement(using: &generator)!.utf8)
+                }
+            }
+            let colons = text.filter { $0 == UInt8(ascii: ":") }.count
+            guard colons != 1 else { continue }   // `a.b.c.d:port` is ours only
+            let ours = IPAddress(text)
+            var cString = text.map { CChar(bitPattern: $0) }
+            cString.append(0)
+            var storage = in6_addr()
+            let theirs = inet_pton(colons == 0 ? AF_INET : AF_INET6, cString, &storage) == 1
+            #expect((ours != nil) == theirs, "\(String(decoding: text, as: UTF8.self))")
+            if let ours, theirs {
+                let bytes = withUnsafeBytes(of: &storage) { Array($0.prefix(colons == 0 ? 4 : 16)) }
+                let value = bytes.reduce((UInt64(0), UInt64(0))) { partial, byte in
+                    (partial.0 << 8 | partial.1 >> 56, partial.1 << 8 | UInt64(byte))
+                }
+                #expect(ours == IPAddress(high: value.0, low: value.1, isV6: colons > 0), "\(String(decoding: text, as: UTF8.self))")
+                agreed += 1
+            }
+        }
+        #expect(agreed > 100)
+    }
 }
 
 func process(_ lines: [String], plan: PipelinePlan) -> LineProcessor.Output {
