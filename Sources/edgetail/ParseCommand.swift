@@ -67,7 +67,10 @@ struct ParseCommand: AsyncParsableCommand {
         if !counts.dropped.isEmpty {
             summary += " (" + counts.dropped.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
         }
-        summary += ", \(counts.failed) failed\n"
+        inspector.takeInvalidValueCounts(into: &counts)
+        summary += ", \(counts.failed) failed"
+        if let invalid = counts.invalidValuesText { summary += "; \(invalid)" }
+        summary += "\n"
         FileHandle.standardError.write(Data(summary.utf8))
     }
 }

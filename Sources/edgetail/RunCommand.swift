@@ -149,7 +149,9 @@ enum RunSummary {
             if !count.dropped.isEmpty {
                 text += " (" + count.dropped.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
             }
-            text += ", \(count.failed) failed\n"
+            text += ", \(count.failed) failed"
+            if let invalid = count.invalidValuesText { text += "; \(invalid)" }
+            text += "\n"
         }
         for (name, report) in deliveries.sorted(by: { $0.key < $1.key }) {
             text += report.line(sink: name) + "\n"

@@ -74,9 +74,10 @@ import Testing
         #expect(((map?["FPID"] as? [[String: Any]])?.first?["id"] as? String) == "3F2504E0-4F89-41D3-9A0C-0305E82C3301")
 
         // An FPID cookie that is not a UUID is skipped; the next rule wins.
-        let (_, badCookie) = try mapLine(line(target: "/p?ecid=123", extra: #" "FPID=not-a-uuid""#), plan: plan)
+        let ecidValue = "12345678901234567890123456789012345678"
+        let (_, badCookie) = try mapLine(line(target: "/p?ecid=\(ecidValue)", extra: #" "FPID=not-a-uuid""#), plan: plan)
         let ecid = ((badCookie?["xdm"] as? [String: Any])?.value(at: "identityMap.ECID") as? [[String: Any]])?.first
-        #expect(ecid?["id"] as? String == "123")
+        #expect(ecid?["id"] as? String == ecidValue)
         #expect(ecid?["primary"] as? Bool == true)
         #expect((badCookie?["xdm"] as? [String: Any])?.value(at: "identityMap.FPID") == nil)
     }

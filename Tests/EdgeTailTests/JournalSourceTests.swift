@@ -53,7 +53,7 @@ import Testing
     @Test func readsEveryEntryWithItsFieldsAndTime() throws {
         try JournalFiles.write(JournalFiles.accessEntries(0..<3), to: directory.path + "/j/a.journal")
         let plan = try plan("directory: \(directory.path)/j", data: "data: { host: \"{journal._HOSTNAME}\" }",
-                            identity: "{ namespace: ECID, field: journal.SYSLOG_IDENTIFIER }")
+                            identity: "{ namespace: CRMID, field: journal.SYSLOG_IDENTIFIER }")
         #expect(Set(plan.journalFieldNames) == ["_HOSTNAME", "SYSLOG_IDENTIFIER"])
         let batches = try drain(try source(plan))
         #expect(messages(batches) == (0..<3).map(JournalFiles.accessLine))
@@ -73,7 +73,7 @@ import Testing
         #expect(output.events.count == 3)
         let event = try #require(try JSONSerialization.jsonObject(with: Data(output.bytes[output.events[0].range.start..<output.events[0].range.end])) as? [String: Any])
         #expect(event.value(at: "data.host") as? String == "web1")
-        #expect(((event.value(at: "xdm.identityMap") as? [String: Any])?["ECID"] as? [[String: Any]])?.first?["id"] as? String == "nginx")
+        #expect(((event.value(at: "xdm.identityMap") as? [String: Any])?["CRMID"] as? [[String: Any]])?.first?["id"] as? String == "nginx")
     }
 
     @Test func theSameEntryReadAgainHasTheSameKey() throws {

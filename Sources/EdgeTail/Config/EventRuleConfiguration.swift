@@ -95,13 +95,23 @@ public struct LinkConfiguration: Decodable, Sendable {
 
 /// How a page view is described.
 public struct PageConfiguration: Decodable, Sendable {
+    /// Statuses (`404`, `4xx`) whose page views are error pages (`web.webPageDetails.isErrorPage`).
+    public static let defaultErrorPage = ["404"]
+
     /// Template of the page's name; defaults to the path.
     public var name: String?
     public var siteSection: String?
+    /// The rule's page views with one of these statuses are error pages; `[]` marks none.
+    public var errorPage: [String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
         case siteSection = "site_section"
+        case errorPage = "error_page"
+    }
+
+    public init() {
+        errorPage = Self.defaultErrorPage
     }
 
     public init(from decoder: any Decoder) throws {
@@ -109,10 +119,16 @@ public struct PageConfiguration: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
         siteSection = try container.decodeIfPresent(String.self, forKey: .siteSection)
+        errorPage = try container.decodeIfPresent(OneOrMany<StatusText>.self, forKey: .errorPage)?.values.map(\.text) ?? Self.defaultErrorPage
     }
 }
 
 /// One link of the identity chain: the first that yields a value is the primary identity.
+///
+/// An FPID or ECID taken from a `field` is always checked against its namespace's
+/// format when a line is mapped (`IdentityFormat`); a rule that could never pass it —
+/// `derive` into ECID or another standard namespace, or a `field` that describes the
+/// request rather than the visitor — is refused here.
 public struct IdentityRuleConfiguration: Decodable, Sendable {
     public var namespace: String
     /// Take the identity from a field, e.g. `cookie.FPID`.
@@ -149,6 +165,19 @@ public struct IdentityRuleConfiguration: Decodable, Sendable {
         }
         if derive != nil && (salt ?? "").isEmpty {
             throw DecodingError.keyNotFound(CodingKeys.salt, .init(codingPath: decoder.codingPath, debugDescription: "'derive' needs a non-empty 'salt'"))
+        }
+        // Rules that could never yield a value the Edge Network takes in their namespace.
+        let format = IdentityFormat(namespace: namespace)
+        if derive != nil && !IdentityNamespace.takesDerivedValues(namespace) {
+            let why = format == .ecid
+                ? "'\(namespace)' expects \(format.expectation): derive into FPID (the Edge Network makes the ECID from it), or take the ECID from a field"
+                : "'\(namespace)' is a standard namespace whose values are not UUIDs: derive into FPID or a namespace of your own"
+            throw DecodingError.dataCorruptedError(forKey: .namespace, in: container, debugDescription:
+                "a derived identity is a UUIDv4, which fits only FPID or a custom namespace; \(why)")
+        }
+        if let field, format != .any, let reference = try? FieldReference(parsing: field), !IdentityNamespace.canHoldVisitorID(reference) {
+            throw DecodingError.dataCorruptedError(forKey: .field, in: container, debugDescription:
+                "'\(field)' describes the request and can never hold \(format.expectation), as \(namespace) requires; expected a field that carries the visitor's id: cookie.NAME, query.NAME, var.NAME, extra.N, journal.FIELD, user or ident")
         }
         let states = ["ambiguous", "authenticated", "loggedOut"]
         guard states.contains(authenticatedState) else {

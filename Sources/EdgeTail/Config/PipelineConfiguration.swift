@@ -9,11 +9,14 @@ public struct PipelineConfiguration: Decodable, Sendable {
     public var identity: [IdentityRuleConfiguration]
     /// Extra `data` fields of every event, as templates (`"{status}"`).
     public var data: [String: String]
+    /// Template of `marketing.trackingCode` (`"{query.cid}"`); left out when it renders empty.
+    public var trackingCode: String?
     public var privacy: PrivacyConfiguration
     public var sink: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, source, parser, site, filters, events, identity, data, privacy, sink
+        case trackingCode = "tracking_code"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -27,6 +30,7 @@ public struct PipelineConfiguration: Decodable, Sendable {
         events = try container.decode([EventRuleConfiguration].self, forKey: .events)
         identity = try container.decode([IdentityRuleConfiguration].self, forKey: .identity)
         data = try container.decodeIfPresent([String: String].self, forKey: .data) ?? [:]
+        trackingCode = try container.decodeIfPresent(String.self, forKey: .trackingCode)
         privacy = try container.decodeIfPresent(PrivacyConfiguration.self, forKey: .privacy) ?? PrivacyConfiguration()
         sink = try container.decode(String.self, forKey: .sink)
     }

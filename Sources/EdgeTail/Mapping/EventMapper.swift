@@ -2,7 +2,12 @@
 ///
 /// The mapper parses the line, applies the traffic filters and the first matching
 /// rule, resolves the identity and writes `{"xdm":{…},"data":{…}}`. It owns caches
-/// and PCRE2 match data, so each pipeline task has its own.
+/// and PCRE2 match data, so each pipeline task has its own. What an event holds, field
+/// by field, is shown in docs/event.md (a test keeps it true).
+///
+/// Only well-formed values leave: a client address is parsed and written in canonical
+/// form (an IPv4-mapped IPv6 address as IPv4), and one that is not an address is left
+/// out and counted, as are identities not in their namespace's format.
 public struct EventMapper {
     public struct Mapped {
         public var outcome: LineOutcome
@@ -19,7 +24,12 @@ public struct EventMapper {
     var scratch: [UInt8] = []
     private var lastTime = LogTime(epochSeconds: .min)
     private var lastUTC: [UInt8] = []
-    private var lastLocal: [UInt8] = []
+    /// `localTime` and `localTimezoneOffset` of `lastTime`, as written in `placeContext`.
+    private var lastPlaceContext: [UInt8] = []
+    /// `,"implementationDetails":{…}}`, the same in every event.
+    private let implementationDetails: [UInt8]
+    /// Events whose client field held something other than an address (sent without one).
+    public private(set) var invalidClientAddresses = 0
 
     public init(plan: PipelinePlan) {
         self.plan = plan
@@ -28,6 +38,15 @@ public struct EventMapper {
         identity = IdentityResolver(rules: plan.identityRules, extractor: plan.extractor)
         filter = TrafficFilter(extraBotMarkers: plan.extraBotMarkers, staticExtensions: plan.staticExtensions)
         scratch.reserveCapacity(1024)
+        implementationDetails = Array(",".utf8) + ImplementationDetails.json() + Array("}".utf8)
+    }
+
+    /// Adds the values left out of events since the last call (client addresses that are
+    /// not addresses, identities not in their namespace's format) to `counts`.
+    public mutating func takeInvalidValueCounts(into counts: inout PipelineCounts) {
+        counts.invalidClientAddresses += invalidClientAddresses
+        invalidClientAddresses = 0
+        identity.takeInvalidValues(into: &counts.invalidIdentities)
     }
 
     /// Maps the line `line` of `buffer`, whose bytes start at `offset` in its source.
@@ -101,7 +120,8 @@ public struct EventMapper {
                 out.raw(",\"siteSection\":")
                 out.string(section)
             }
-            out.raw(",\"pageViews\":{\"value\":1}}")
+            out.raw(rule.isErrorPage(status: record.status) ? ",\"isErrorPage\":true,\"pageViews\":{\"value\":1}}"
+                                                             : ",\"isErrorPage\":false,\"pageViews\":{\"value\":1}}")
         } else {
             out.raw("\"webInteraction\":{\"URL\":")
             if let template = rule.linkURL {
@@ -121,7 +141,19 @@ public struct EventMapper {
             Self.writeUnescaped(buffer, referer, into: &out)
             out.raw("}")
         }
-        out.raw("},\"environment\":{\"browserDetails\":{\"userAgent\":")
+        out.raw("}")
+        if let template = plan.trackingCode {
+            scratch.removeAll(keepingCapacity: true)
+            if template.render(plan.extractor, buffer, record, into: &scratch), !scratch.isEmpty {
+                out.raw(",\"marketing\":{\"trackingCode\":")
+                out.string(scratch)
+                out.raw("}")
+            }
+        }
+        // A browser's user agent starts with `Mozilla/` (or an old Opera's `Opera/`); for
+        // other clients (apps, scripts) the type is not known and left out.
+        out.raw(Self.isBrowser(buffer, record.userAgent) ? ",\"environment\":{\"type\":\"browser\",\"browserDetails\":{\"userAgent\":"
+                                                          : ",\"environment\":{\"browserDetails\":{\"userAgent\":")
         if record.userAgentIsURLEncoded {
             scratch.removeAll(keepingCapacity: true)
             LogEscapes.percentDecode(buffer, record.userAgent, into: &scratch)
@@ -131,22 +163,20 @@ public struct EventMapper {
         }
         out.raw("}")
         if plan.sendIP, !record.client.isEmpty {
-            if plan.truncateIP {
-                // Only an address that parses leaves the machine, and only truncated.
-                if let address = IPAddress(buffer[range: record.client])?.truncated {
-                    out.raw(address.isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
-                    out.string(address.text)
-                }
+            // Only an address that parses leaves the machine (XDM's ipv4/ipv6 formats take
+            // nothing else), in canonical form, truncated when asked.
+            if let parsed = IPAddress(buffer[range: record.client]) {
+                let address = plan.truncateIP ? parsed.unmapped.truncated : parsed.unmapped
+                out.raw(address.isV6 ? ",\"ipV6\":\"" : ",\"ipV4\":\"")
+                address.write(to: &out.bytes)
+                out.raw("\"")
             } else {
-                var isV6 = false
-                for index in record.client.start..<record.client.end where buffer[index] == UInt8(ascii: ":") { isV6 = true; break }
-                out.raw(isV6 ? ",\"ipV6\":" : ",\"ipV4\":")
-                out.string(buffer[range: record.client])
+                invalidClientAddresses += 1
             }
         }
         out.raw("},\"placeContext\":{\"localTime\":\"")
-        out.raw(lastLocal)
-        out.raw("\"}}")
+        out.raw(lastPlaceContext)
+        out.raw(implementationDetails)
         if !plan.data.isEmpty {
             out.raw(",\"data\":{")
             var first = true
@@ -173,6 +203,15 @@ public struct EventMapper {
             }
         }
         Self.writeUnescaped(buffer, record.path, into: &out)
+    }
+
+    private static func isBrowser(_ buffer: UnsafeBufferPointer<UInt8>, _ userAgent: ByteRange) -> Bool {
+        let text = buffer[range: userAgent]
+        if text.count >= 8 && text[7] == UInt8(ascii: "/") && text[0] == UInt8(ascii: "M") && text[1] == UInt8(ascii: "o")
+            && text[2] == UInt8(ascii: "z") && text[3] == UInt8(ascii: "i") && text[4] == UInt8(ascii: "l")
+            && text[5] == UInt8(ascii: "l") && text[6] == UInt8(ascii: "a") { return true }
+        return text.count >= 6 && text[5] == UInt8(ascii: "/") && text[0] == UInt8(ascii: "O") && text[1] == UInt8(ascii: "p")
+            && text[2] == UInt8(ascii: "e") && text[3] == UInt8(ascii: "r") && text[4] == UInt8(ascii: "a")
     }
 
     private static func writeUnescaped(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange, into out: inout JSONWriter) {
@@ -238,8 +277,16 @@ public struct EventMapper {
         guard record.time != lastTime else { return }
         lastTime = record.time
         lastUTC.removeAll(keepingCapacity: true)
-        lastLocal.removeAll(keepingCapacity: true)
+        lastPlaceContext.removeAll(keepingCapacity: true)
         record.time.writeISO8601(into: &lastUTC, local: false)
-        record.time.writeISO8601(into: &lastLocal, local: true)
+        record.time.writeISO8601(into: &lastPlaceContext, local: true)
+        // Minutes to add to the local time to get UTC, as JavaScript's getTimezoneOffset()
+        // counts them: -60 for +01:00.
+        var writer = JSONWriter(capacity: 0)
+        swap(&writer.bytes, &lastPlaceContext)
+        writer.raw("\",\"localTimezoneOffset\":")
+        writer.integer(-Int(record.time.offsetSeconds) / 60)
+        writer.raw("}")
+        swap(&writer.bytes, &lastPlaceContext)
     }
 }

@@ -14,9 +14,12 @@ final class EventRule {
     /// `exit`, `download` or `other` for link clicks.
     let linkType: [UInt8]
     let siteSection: [UInt8]?
+    /// Statuses whose page views are error pages (`page.error_page`, by default 404).
+    let errorStatuses: [ClosedRange<Int>]
 
     init(kind: Kind, methods: [[UInt8]], statuses: [ClosedRange<Int>], path: RegexMatcher?, extensions: [[UInt8]],
-         queryParameters: [[UInt8]], linkURL: FieldTemplate?, name: FieldTemplate?, linkType: [UInt8], siteSection: [UInt8]?) {
+         queryParameters: [[UInt8]], linkURL: FieldTemplate?, name: FieldTemplate?, linkType: [UInt8], siteSection: [UInt8]?,
+         errorStatuses: [ClosedRange<Int>] = []) {
         self.kind = kind
         self.methods = methods
         self.statuses = statuses
@@ -27,6 +30,12 @@ final class EventRule {
         self.name = name
         self.linkType = linkType
         self.siteSection = siteSection
+        self.errorStatuses = errorStatuses
+    }
+
+    func isErrorPage(status: Int) -> Bool {
+        for range in errorStatuses where range.contains(status) { return true }
+        return false
     }
 
     func matches(_ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> Bool {

@@ -2,13 +2,14 @@ import Crypto
 
 /// Resolves the visitor's primary identity by walking the pipeline's identity chain.
 ///
-/// A `field` rule takes a value from the line (an FPID must be UUID-shaped, as the
-/// Edge Network requires, or the rule yields nothing). A `derive` rule computes
+/// A `field` rule takes a value from the line; a value not in its namespace's format
+/// (an FPID that is not a UUIDv4, an ECID that is not 38 digits) is never sent: the rule
+/// yields nothing, the next rule is tried, and the value is counted. A `derive` rule computes
 /// HMAC-SHA256(salt, inputs) and shapes it as a UUIDv4, stable for the same inputs.
 /// Derived values are cached, since one visitor's lines repeat the same inputs.
 public struct IdentityResolver {
     public enum Rule: Sendable {
-        case field(FieldReference, namespace: String, state: String, requireUUID: Bool)
+        case field(FieldReference, namespace: String, state: String, format: IdentityFormat)
         case derive([FieldReference], salt: [UInt8], namespace: String, state: String, daily: Bool = false)
     }
 
@@ -23,6 +24,8 @@ public struct IdentityResolver {
     public let extractor: FieldExtractor
     /// The last resolved value.
     public private(set) var value: [UInt8] = []
+    /// Per rule, the values that were left out for not being in their namespace's format.
+    public private(set) var invalidValues: [Int]
     private var scratch: [UInt8] = []
     /// Derived values with their hash, by a 128-bit hash of the rule's inputs.
     private var cache: [DerivedKey: (value: [UInt8], hash: UInt64)] = [:]
@@ -37,6 +40,7 @@ public struct IdentityResolver {
     public init(rules: [Rule], extractor: FieldExtractor) {
         self.rules = rules
         self.extractor = extractor
+        invalidValues = [Int](repeating: 0, count: rules.count)
         value.reserveCapacity(64)
         scratch.reserveCapacity(512)
     }
@@ -44,10 +48,13 @@ public struct IdentityResolver {
     public mutating func resolve(_ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> Identity? {
         for index in rules.indices {
             switch rules[index] {
-            case .field(let field, let namespace, let state, let requireUUID):
+            case .field(let field, let namespace, let state, let format):
                 value.removeAll(keepingCapacity: true)
                 guard extractor.append(field, buffer, record, to: &value), !value.isEmpty else { continue }
-                if requireUUID && !value.withUnsafeBufferPointer(UUIDText.isUUID) { continue }
+                if format != .any && !value.withUnsafeBufferPointer(format.accepts) {
+                    invalidValues[index] += 1
+                    continue
+                }
                 return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
             case .derive(let fields, let salt, let namespace, let state, let daily):
                 scratch.removeAll(keepingCapacity: true)
@@ -85,6 +92,17 @@ public struct IdentityResolver {
             }
         }
         return nil
+    }
+
+    /// Adds the values left out since the last call to `counts`, by namespace, and starts again.
+    public mutating func takeInvalidValues(into counts: inout [String: Int]) {
+        for index in invalidValues.indices where invalidValues[index] > 0 {
+            switch rules[index] {
+            case .field(_, let namespace, _, _), .derive(_, _, let namespace, _, _):
+                counts[namespace, default: 0] += invalidValues[index]
+            }
+            invalidValues[index] = 0
+        }
     }
 
     /// HMAC-SHA256(key, input) as UUIDv4 text.

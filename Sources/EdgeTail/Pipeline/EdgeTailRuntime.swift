@@ -190,6 +190,8 @@ public final class EdgeTailRuntime: Sendable {
         var metadata: Logger.Metadata = [
             "lines": "\(lines.lines)", "page_views": "\(lines.pageViews)", "link_clicks": "\(lines.linkClicks)",
             "dropped": "\(lines.droppedTotal)", "failed": "\(lines.failed)",
+            "invalid_client_addresses": "\(lines.invalidClientAddresses)",
+            "invalid_identities": "\(lines.invalidIdentities.values.reduce(0, +))",
             "lag_bytes": "\(snapshot.pipelines.values.compactMap(\.checkpointLagBytes).reduce(0, +))",
         ]
         if !snapshot.sinks.isEmpty {

@@ -17,6 +17,11 @@ public struct LineInspector {
         eventID = EventID(pipeline: plan.name, source: "stdin")
     }
 
+    /// Adds the values left out of the events inspected so far to `counts`.
+    public mutating func takeInvalidValueCounts(into counts: inout PipelineCounts) {
+        mapper.takeInvalidValueCounts(into: &counts)
+    }
+
     public mutating func inspect(_ bytes: [UInt8], line: LineBatch.Line, number: Int) -> Inspection {
         var event = JSONWriter(capacity: 1024)
         var outcome: LineOutcome

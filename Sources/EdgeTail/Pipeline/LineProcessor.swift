@@ -65,6 +65,7 @@ public struct LineProcessor {
             }
         }
         tally.fold(into: &counts)
+        mapper.takeInvalidValueCounts(into: &counts)
         return Output(bytes: writer.bytes, events: events, rejected: rejected, counts: counts)
     }
 

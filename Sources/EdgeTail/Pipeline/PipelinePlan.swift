@@ -17,6 +17,8 @@ public struct PipelinePlan: Sendable {
     let server: [UInt8]?
     let siteSection: [UInt8]?
     let data: [([UInt8], FieldTemplate)]
+    /// `marketing.trackingCode`.
+    let trackingCode: FieldTemplate?
     let sendIP: Bool
     /// Send the address cut to its /24 (IPv4) or /48 (IPv6).
     let truncateIP: Bool
@@ -34,11 +36,12 @@ public struct PipelinePlan: Sendable {
         var name: FieldTemplate?
         var linkType: [UInt8]
         var siteSection: [UInt8]?
+        var errorStatuses: [ClosedRange<Int>] = []
 
         func makeRule() -> EventRule {
             EventRule(kind: kind, methods: methods, statuses: statuses, path: path.map(RegexMatcher.init),
                       extensions: extensions, queryParameters: queryParameters, linkURL: linkURL, name: name,
-                      linkType: linkType, siteSection: siteSection)
+                      linkType: linkType, siteSection: siteSection, errorStatuses: errorStatuses)
         }
     }
 
@@ -152,6 +155,14 @@ public struct PipelinePlan: Sendable {
                     fail("\(path).when.status", "unknown status '\(status)'; expected a code like 304 or a class like 2xx")
                 }
             }
+            var errorStatuses: [ClosedRange<Int>] = []
+            if rule.type == .pageView {
+                for status in (rule.page ?? PageConfiguration()).errorPage {
+                    if let range = EventRule.statusRange(status) { errorStatuses.append(range) } else {
+                        fail("\(path).page.error_page", "unknown status '\(status)'; expected a code like 404 or a class like 4xx")
+                    }
+                }
+            }
             var pattern: RegexPattern?
             if let source = rule.when.path {
                 do { pattern = try RegexPattern(source) } catch { fail("\(path).when.path", error.description) }
@@ -166,7 +177,8 @@ public struct PipelinePlan: Sendable {
                 linkURL: template(rule.link?.url, "\(path).link.url"),
                 name: template(rule.link?.name ?? rule.page?.name, "\(path).\(rule.type == .pageView ? "page" : "link").name"),
                 linkType: Array((rule.link?.kind ?? .other).rawValue.utf8),
-                siteSection: rule.page?.siteSection.map { Array($0.utf8) }))
+                siteSection: rule.page?.siteSection.map { Array($0.utf8) },
+                errorStatuses: errorStatuses))
         }
         self.rules = rules
 
@@ -178,7 +190,7 @@ public struct PipelinePlan: Sendable {
             if let name = rule.field {
                 if let reference = field(name, "\(path).field") {
                     identityRules.append(.field(reference, namespace: rule.namespace, state: rule.authenticatedState,
-                                                requireUUID: rule.namespace == "FPID"))
+                                                format: IdentityFormat(namespace: rule.namespace)))
                 }
             } else if let inputs = rule.derive {
                 if inputs.isEmpty { fail("\(path).derive", "expected at least one field") }
@@ -192,6 +204,7 @@ public struct PipelinePlan: Sendable {
         data = configuration.data.keys.sorted().compactMap { key in
             template(configuration.data[key], "data.\(key)").map { (Array(key.utf8), $0) }
         }
+        trackingCode = template(configuration.trackingCode, "tracking_code")
         if case .columns(let columns) = parser { parser = .columns(columns.keeping(variables: variables)) }
         if !errors.isEmpty { throw ConfigurationErrors(errors) }
     }

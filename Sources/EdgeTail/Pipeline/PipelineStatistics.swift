@@ -12,6 +12,12 @@ public struct PipelineCounts: Sendable, Equatable, Codable {
     public var failedByReason: [String: Int] = [:]
     public var overlongLines = 0
     public var identities: [String: Int] = [:]
+    /// Events sent without `environment.ipV4`/`ipV6` because the line's client field held
+    /// something other than an address (a host name, `-`, `unknown`).
+    public var invalidClientAddresses = 0
+    /// Identity values not sent, by namespace, for not being in its format (an FPID that is
+    /// not a UUIDv4, an ECID that is not 38 digits); the next identity rule was tried.
+    public var invalidIdentities: [String: Int] = [:]
     /// Time spent reading, mapping and waiting for the sink to take events (back-pressure).
     public var readSeconds = 0.0
     public var mapSeconds = 0.0
@@ -49,12 +55,14 @@ public struct PipelineCounts: Sendable, Equatable, Codable {
         linkClicks += other.linkClicks
         failed += other.failed
         overlongLines += other.overlongLines
+        invalidClientAddresses += other.invalidClientAddresses
         readSeconds += other.readSeconds
         mapSeconds += other.mapSeconds
         sinkWaitSeconds += other.sinkWaitSeconds
         for (key, value) in other.dropped { dropped[key, default: 0] += value }
         for (key, value) in other.failedByReason { failedByReason[key, default: 0] += value }
         for (key, value) in other.identities { identities[key, default: 0] += value }
+        for (key, value) in other.invalidIdentities { invalidIdentities[key, default: 0] += value }
     }
 }
 

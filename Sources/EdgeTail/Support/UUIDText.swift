@@ -37,4 +37,14 @@ public enum UUIDText {
         }
         return true
     }
+
+    /// Whether `bytes` is a version 4 UUID of the RFC 4122 variant (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-…`,
+    /// either case): what the Edge Network takes as an FPID.
+    public static func isVersion4(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard isUUID(bytes), bytes[14] == UInt8(ascii: "4") else { return false }
+        switch bytes[19] | 0x20 {
+        case UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b"): return true
+        default: return false
+        }
+    }
 }

@@ -59,6 +59,10 @@ public final class MetricsExporter: Sendable {
                 writer.counter("edgetail_events_total", labels + [("type", "link_click")], counts.linkClicks)
                 for (reason, count) in counts.dropped { writer.counter("edgetail_dropped_lines_total", labels + [("reason", reason)], count) }
                 writer.counter("edgetail_parse_failures_total", labels, counts.failed)
+                writer.counter("edgetail_invalid_client_addresses_total", labels, counts.invalidClientAddresses)
+                for (namespace, count) in counts.invalidIdentities {
+                    writer.counter("edgetail_invalid_identities_total", labels + [("namespace", namespace)], count)
+                }
                 writer.counter("edgetail_file_rotations_total", labels, pipeline.files.rotations)
                 writer.counter("edgetail_file_truncations_total", labels, pipeline.files.truncations)
                 writer.gauge("edgetail_open_files", labels, pipeline.files.openFiles)
