@@ -64,6 +64,11 @@ else
     echo "(no systemd-journal group in this root: systemd is not installed, so nothing to join)"
 fi
 [ "$(stat -c %a "$root/etc/edgetail/client_secret")" = 600 ] || fail "client_secret is not mode 600"
+[ "$(stat -c %a "$root/etc/edgetail/salt")" = 600 ] || fail "salt is not mode 600"
+[ "$(wc -c < "$root/etc/edgetail/salt")" -ge 32 ] || fail "salt is too short"
+salt_before="$(cat "$root/etc/edgetail/salt")"
+in_root dpkg-reconfigure edgetail >/dev/null 2>&1 || in_root sh /var/lib/dpkg/info/edgetail.postinst configure
+[ "$(cat "$root/etc/edgetail/salt")" = "$salt_before" ] || fail "postinst replaced the salt"
 step "systemd-analyze verify (inside the root)"
 in_root systemd-analyze verify /usr/lib/systemd/system/edgetail.service || fail "systemd-analyze verify"
 step "systemd-analyze security --offline=yes"
@@ -71,7 +76,10 @@ in_root systemd-analyze security --offline=yes /usr/lib/systemd/system/edgetail.
 step "validate as the service user, with the state directory systemd's StateDirectory= would make"
 install -d -o "$(in_root id -u edgetail)" -g "$(in_root id -g edgetail)" -m 0700 "$root/var/lib/edgetail"
 touch "$root/var/lib/edgetail/checkpoint-made-by-the-test"
-in_root setpriv --reuid=edgetail --regid=edgetail --init-groups edgetail validate -c /etc/edgetail/edgetail.yaml \
+# The salt reaches the service as a credential it may read, as LoadCredential= hands it over.
+install -d -o "$(in_root id -u edgetail)" -m 0700 "$root/run/credentials-test"
+install -o "$(in_root id -u edgetail)" -m 0400 "$root/etc/edgetail/salt" "$root/run/credentials-test/salt"
+in_root env CREDENTIALS_DIRECTORY=/run/credentials-test setpriv --reuid=edgetail --regid=edgetail --init-groups edgetail validate -c /etc/edgetail/edgetail.yaml \
     || fail "validate as edgetail"
 
 if command -v systemd-nspawn >/dev/null && command -v nsenter >/dev/null; then

@@ -73,6 +73,8 @@ import EdgeTail
         let postinst = try String(contentsOfFile: control + "/postinst", encoding: .utf8)
         #expect(postinst.contains("adduser --system --group --home /var/lib/edgetail"))
         #expect(postinst.contains("for group in adm systemd-journal"))
+        // A salt is made once and never overwritten: a new one would make every visitor new.
+        #expect(postinst.contains("if [ ! -e /etc/edgetail/salt ]; then"))
         let postrm = try String(contentsOfFile: control + "/postrm", encoding: .utf8)
         #expect(postrm.contains(#"if [ "$1" = "purge" ]; then"#))
         #expect(postrm.contains("rm -rf /var/lib/edgetail"))
@@ -80,7 +82,13 @@ import EdgeTail
         // The shipped configuration validates with the packaged binary's rules.
         let extracted = directory.appendingPathComponent("root").path
         _ = try await output("dpkg-deb -x '\(deb)' '\(extracted)'")
-        let configuration = try ConfigurationLoader(environment: [:]).load(path: extracted + "/etc/edgetail/edgetail.yaml")
+        // The bundled pipeline reads the salt postinst makes, as the service's credential.
+        let credentials = directory.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        try "0123456789abcdef".write(to: credentials.appendingPathComponent("salt"), atomically: true, encoding: .utf8)
+        let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": credentials.path])
+            .load(path: extracted + "/etc/edgetail/edgetail.yaml")
+        #expect(configuration.pipelines.first?.identity.first?.salt == "0123456789abcdef")
         #expect(configuration.api == APIConfiguration(host: "127.0.0.1", port: 9880, healthMaxEventAge: 300))
         #expect(configuration.pipelines.map(\.name) == ["nginx"])
         #expect(try ConfigurationValidator.plans(for: configuration).count == 1)
@@ -91,7 +99,7 @@ import EdgeTail
             "User=edgetail", "StateDirectory=edgetail", "ExecStartPre=/usr/bin/edgetail validate -c /etc/edgetail/edgetail.yaml",
             #"ExecReload=/bin/sh -c 'kill -HUP "$MAINPID"'"#, "Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict",
             "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "CapabilityBoundingSet=\n",
-            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "UMask=0077", "LoadCredential=client_secret:",
+            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "UMask=0077", "LoadCredential=client_secret:", "LoadCredential=salt:/etc/edgetail/salt",
         ] {
             #expect(unit.contains(line), "the unit lacks \(line)")
         }

@@ -135,6 +135,8 @@ public struct IdentityRuleConfiguration: Decodable, Sendable {
     public var field: String?
     /// Derive a UUIDv4-shaped identity from these fields by HMAC-SHA256.
     public var derive: [String]?
+    /// The HMAC key of `derive`: given inline (`salt:`, usually `${VAR}`), or read from
+    /// a file (`salt_file:`, e.g. the systemd credential the package creates).
     public var salt: String?
     /// `daily`: the derived identity changes each UTC day (the day of the line's time
     /// enters the HMAC), so a visitor cannot be followed across days.
@@ -145,6 +147,7 @@ public struct IdentityRuleConfiguration: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case namespace, field, derive, salt, rotate
+        case saltFile = "salt_file"
         case authenticatedState = "authenticated_state"
     }
 
@@ -155,6 +158,16 @@ public struct IdentityRuleConfiguration: Decodable, Sendable {
         field = try container.decodeIfPresent(String.self, forKey: .field)
         derive = try container.decodeIfPresent([String].self, forKey: .derive)
         salt = try container.decodeIfPresent(String.self, forKey: .salt)
+        if let file = try container.decodeIfPresent(String.self, forKey: .saltFile) {
+            guard salt == nil else {
+                throw DecodingError.dataCorruptedError(forKey: .saltFile, in: container, debugDescription: "give 'salt' or 'salt_file', not both")
+            }
+            do {
+                salt = try Secret.file(file).reveal()
+            } catch {
+                throw DecodingError.dataCorruptedError(forKey: .saltFile, in: container, debugDescription: "\(error)")
+            }
+        }
         rotate = try container.decodeIfPresent(Rotation.self, forKey: .rotate) ?? .never
         if rotate != .never && derive == nil {
             throw DecodingError.dataCorruptedError(forKey: .rotate, in: container, debugDescription: "'rotate' goes with 'derive'")
@@ -164,7 +177,7 @@ public struct IdentityRuleConfiguration: Decodable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .field, in: container, debugDescription: "give exactly one of 'field' or 'derive'")
         }
         if derive != nil && (salt ?? "").isEmpty {
-            throw DecodingError.keyNotFound(CodingKeys.salt, .init(codingPath: decoder.codingPath, debugDescription: "'derive' needs a non-empty 'salt'"))
+            throw DecodingError.keyNotFound(CodingKeys.salt, .init(codingPath: decoder.codingPath, debugDescription: "'derive' needs a non-empty 'salt' or 'salt_file'"))
         }
         // Rules that could never yield a value the Edge Network takes in their namespace.
         let format = IdentityFormat(namespace: namespace)
