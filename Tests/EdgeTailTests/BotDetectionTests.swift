@@ -157,3 +157,18 @@ func verdict(_ agent: String, _ rules: UserAgentClassifier.Rules = .init()) -> U
         #expect(throws: (any Error).self) { try makePlan(extra: #"    filters: { bot_markers: [""] }"#) }
     }
 }
+
+@Suite struct EncodedAgentTests {
+    /// IIS writes spaces as `+`, CloudFront as `%20`: the agent is judged decoded.
+    @Test func urlEncodedAgentsAreJudgedDecoded() {
+        var classifier = UserAgentClassifier(rules: .init())
+        for agent in ["Mozilla/5.0+(compatible;+Yahoo!+Slurp;+http://help.yahoo.com/help/us/ysearch/slurp)",
+                      "Mozilla/5.0%20(compatible;%20Yahoo!%20Slurp;%20http://help.yahoo.com/help/us/ysearch/slurp)"] {
+            let bytes = Array(agent.utf8)
+            let verdict = bytes.withUnsafeBufferPointer { classifier.classify($0, userAgent: ByteRange(0, bytes.count), urlEncoded: true) }
+            #expect(verdict == .listed)
+        }
+        let browser = Array(realBrowserAgents[0].replacingOccurrences(of: " ", with: "+").utf8)
+        #expect(browser.withUnsafeBufferPointer { classifier.classify($0, userAgent: ByteRange(0, browser.count), urlEncoded: true) } == .person)
+    }
+}

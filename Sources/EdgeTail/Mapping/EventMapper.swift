@@ -49,7 +49,7 @@ public struct EventMapper {
         if record.timeText.isEmpty, let sourceTime {
             record.time = Self.time(microseconds: sourceTime)
         }
-        if let reason = filter.agentReason(buffer, userAgent: record.userAgent)
+        if let reason = filter.agentReason(buffer, userAgent: record.userAgent, urlEncoded: record.userAgentIsURLEncoded)
             ?? filter.requestReason(buffer, method: record.method, path: record.path) {
             return Mapped(outcome: .dropped(reason))
         }

@@ -52,8 +52,8 @@ public struct TrafficFilter {
     }
 
     /// Why the line's user agent is not a person's, or nil.
-    public mutating func agentReason(_ buffer: UnsafeBufferPointer<UInt8>, userAgent: ByteRange) -> DropReason? {
-        agents.classify(buffer, userAgent: userAgent).dropReason
+    public mutating func agentReason(_ buffer: UnsafeBufferPointer<UInt8>, userAgent: ByteRange, urlEncoded: Bool = false) -> DropReason? {
+        agents.classify(buffer, userAgent: userAgent, urlEncoded: urlEncoded).dropReason
     }
 
     /// Why the line's method or path is no visit, or nil.

@@ -32,7 +32,7 @@ struct FieldAvailability {
             var cookie = false
             for column in columns.layout.columns {
                 if case .slot(.named(let name)) = column { names.append(String(decoding: name, as: UTF8.self)) }
-                if column == .slot(.cookieHeader) { cookie = true }
+                if column == .slot(.cookieHeader) || column == .plain(.cookieHeader) { cookie = true }
             }
             variables = names
             hasExtras = false

@@ -72,6 +72,7 @@ public struct UserAgentClassifier {
     private var young: [UInt64: Verdict] = [:]
     private var old: [UInt64: Verdict] = [:]
     private var lowered: [UInt8] = []
+    private var decoded: [UInt8] = []
 
     public init(rules: Rules) {
         self.rules = rules
@@ -83,15 +84,24 @@ public struct UserAgentClassifier {
         lowered.reserveCapacity(512)
     }
 
-    /// The verdict on the agent in `userAgent` of `buffer`.
-    public mutating func classify(_ buffer: UnsafeBufferPointer<UInt8>, userAgent: ByteRange) -> Verdict {
+    /// The verdict on the agent in `userAgent` of `buffer`; `urlEncoded` for agents logged
+    /// with `+` or `%20` for spaces (IIS, CloudFront), which are judged decoded.
+    public mutating func classify(_ buffer: UnsafeBufferPointer<UInt8>, userAgent: ByteRange, urlEncoded: Bool = false) -> Verdict {
         let key = FastHash.hash(buffer[range: userAgent], seed: 7)
         if let known = young[key] { return known }
         if let known = old[key] {
             remember(key, known)
             return known
         }
-        let verdict = decide(UnsafeBufferPointer(rebasing: buffer[userAgent.start..<userAgent.end]))
+        let verdict: Verdict
+        if urlEncoded {
+            decoded.removeAll(keepingCapacity: true)
+            LogEscapes.percentDecode(buffer, userAgent, into: &decoded)
+            let agent = decoded
+            verdict = agent.withUnsafeBufferPointer { decide($0) }
+        } else {
+            verdict = decide(UnsafeBufferPointer(rebasing: buffer[userAgent.start..<userAgent.end]))
+        }
         remember(key, verdict)
         return verdict
     }
