@@ -77,7 +77,10 @@ public struct TrafficFilter {
 
     public func isStaticAsset(_ buffer: UnsafeBufferPointer<UInt8>, path: ByteRange) -> Bool {
         if let ext = Self.fileExtension(buffer, path: path), Self.contains(settings.staticExtensions, buffer, ext) { return true }
-        for file in settings.staticFiles where file.matches(buffer, path: path) { return true }
+        guard !settings.staticFiles.isEmpty else { return false }
+        var segment = path.end
+        while segment > path.start && buffer[segment - 1] != UInt8(ascii: "/") { segment -= 1 }
+        for file in settings.staticFiles where file.matches(buffer, path: path, segmentStart: segment) { return true }
         return false
     }
 
@@ -124,14 +127,9 @@ public struct StaticFilePattern: Sendable, Equatable {
         wholePath = text.hasPrefix("/")
     }
 
-    func matches(_ buffer: UnsafeBufferPointer<UInt8>, path: ByteRange) -> Bool {
-        var start = path.start
-        if !wholePath {
-            var index = path.end
-            while index > path.start && buffer[index - 1] != UInt8(ascii: "/") { index -= 1 }
-            start = index
-        }
-        return Self.glob(bytes[...], buffer, start, path.end)
+    /// `segmentStart`: where the path's last segment begins.
+    func matches(_ buffer: UnsafeBufferPointer<UInt8>, path: ByteRange, segmentStart: Int) -> Bool {
+        Self.glob(bytes[...], buffer, wholePath ? path.start : segmentStart, path.end)
     }
 
     /// `*` matches any run; everything else matches itself, ignoring ASCII case.
