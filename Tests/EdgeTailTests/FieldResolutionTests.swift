@@ -76,6 +76,31 @@ import Testing
         #expect(errors(extra: #"    data: { any: "{var.whatever}" }"#, format: "json").isEmpty)
     }
 
+    @Test func validateReportsTheSuggestionWithFileAndKey() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("edgetail.yaml", """
+        data_dir: \(directory.path)/data
+        sinks: { out: { type: console } }
+        pipelines:
+          - name: web
+            source: { type: file, include: ["\(directory.path)/*.log"] }
+            parser: { format: nginx, log_format: '$remote_addr [$time_local] "$request" $status "$http_user_agent" "$cookie_FPID"' }
+            site: { base_url: "https://www.example.com" }
+            events: [{ type: pageView, when: { method: [GET] } }]
+            identity: [{ namespace: FPID, field: "cookie.FPID" }]
+            data: { id: "{var.cookie_fpid}" }
+            sink: out
+        """)
+        let configuration = try ConfigurationLoader(environment: [:]).load(path: path)
+        let report = ConfigurationValidator.validate(configuration, mainFile: path)
+        #expect(!report.isValid)
+        let text = report.errors.map(\.description)
+        #expect(text.count == 1)
+        #expect(text.first?.contains(path) == true)
+        #expect(text.first?.contains("pipeline 'web': data.id") == true)
+        #expect(text.first?.contains("did you mean 'var.cookie_FPID'?") == true)
+    }
+
     @Test func editDistanceAndClosestName() {
         #expect(FieldAvailability.editDistance(Array("kitten".utf8), Array("sitting".utf8)) == 3)
         #expect(FieldAvailability.editDistance([], Array("abc".utf8)) == 3)
