@@ -41,12 +41,28 @@ public struct TrafficFilter {
     /// Methods that can be a visit: HEAD, OPTIONS and the rest fetch no page.
     public static let defaultMethods = ["GET", "POST"]
 
-    let settings: Settings
+    /// The path and method rules behind one reference: the filter lives inside the
+    /// mapper, and every array held directly would cost a retain whenever it is copied.
+    final class RequestRules: Sendable {
+        let dropStatic: Bool
+        let staticExtensions: [[UInt8]]
+        let staticFiles: [StaticFilePattern]
+        let methods: [[UInt8]]
+
+        init(_ settings: Settings) {
+            dropStatic = settings.dropStatic
+            staticExtensions = settings.staticExtensions
+            staticFiles = settings.staticFiles
+            methods = settings.methods
+        }
+    }
+
+    let settings: RequestRules
     var agents: UserAgentClassifier
     var partials: PartialRequestWindow?
 
     public init(settings: Settings) {
-        self.settings = settings
+        self.settings = RequestRules(settings)
         agents = UserAgentClassifier(rules: settings.agents)
         partials = settings.partialWindow.map { PartialRequestWindow(seconds: $0) }
     }
@@ -57,7 +73,7 @@ public struct TrafficFilter {
     }
 
     /// Why the line's method or path is no visit, or nil.
-    public func requestReason(_ buffer: UnsafeBufferPointer<UInt8>, method: ByteRange, path: ByteRange) -> DropReason? {
+    public mutating func requestReason(_ buffer: UnsafeBufferPointer<UInt8>, method: ByteRange, path: ByteRange) -> DropReason? {
         if !settings.methods.isEmpty && !method.isEmpty {
             var allowed = false
             for word in settings.methods where Self.equalIgnoringCase(word, buffer, method) { allowed = true; break }
@@ -129,26 +145,31 @@ public struct StaticFilePattern: Sendable, Equatable {
 
     /// `segmentStart`: where the path's last segment begins.
     func matches(_ buffer: UnsafeBufferPointer<UInt8>, path: ByteRange, segmentStart: Int) -> Bool {
-        Self.glob(bytes[...], buffer, wholePath ? path.start : segmentStart, path.end)
+        let start = wholePath ? path.start : segmentStart
+        // Most paths differ from every pattern at their first byte.
+        if let first = bytes.first, first != UInt8(ascii: "*") {
+            guard start < path.end, Self.folded(buffer[start]) == first else { return false }
+        }
+        return bytes.withUnsafeBufferPointer { Self.glob($0, 0, buffer, start, path.end) }
     }
 
+    @inline(__always)
+    static func folded(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
     /// `*` matches any run; everything else matches itself, ignoring ASCII case.
-    static func glob(_ pattern: ArraySlice<UInt8>, _ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        var pattern = pattern
+    static func glob(_ pattern: UnsafeBufferPointer<UInt8>, _ from: Int, _ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var index = from
         var position = start
-        while let first = pattern.first {
-            if first == UInt8(ascii: "*") {
-                let rest = pattern.dropFirst()
-                if rest.isEmpty { return true }
-                for next in position...end where glob(rest, buffer, next, end) { return true }
+        while index < pattern.count {
+            let expected = pattern[index]
+            if expected == UInt8(ascii: "*") {
+                if index + 1 == pattern.count { return true }
+                for next in position...end where glob(pattern, index + 1, buffer, next, end) { return true }
                 return false
             }
-            guard position < end else { return false }
-            let byte = buffer[position]
-            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            guard folded == first else { return false }
+            guard position < end, folded(buffer[position]) == expected else { return false }
             position += 1
-            pattern = pattern.dropFirst()
+            index += 1
         }
         return position == end
     }
