@@ -22,6 +22,10 @@ let lineCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1
 let format = CommandLine.arguments.firstIndex(of: "--format").flatMap {
     $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
 } ?? "combined"
+if CommandLine.arguments.contains("--new-agents") {
+    measureNewAgents()
+    exit(0)
+}
 let regexPattern = #"^(?<client>\S+) \S+ (?<user>\S+) \[(?<time>[^\]]+)\] \"(?<request>[^\"]*)\" (?<status>\d{3}) (?<bytes>\S+) \"(?<referer>[^\"]*)\" \"(?<user_agent>[^\"]*)\"$"#
 let parserYAML: String
 switch format {
@@ -241,11 +245,6 @@ func threadCPUSeconds() -> Double {
         print("first sight: \(distinct.count) distinct agents, \(bots) not people, \(String(format: "%.2f", perAgent)) µs CPU per agent")
     }
     print("best first sight: \(String(format: "%.2f", rates.min() ?? 0)) µs per new agent (target < 20 µs)")
-}
-
-if CommandLine.arguments.contains("--new-agents") {
-    measureNewAgents()
-    exit(0)
 }
 
 let parseOnly = CommandLine.arguments.contains("--parse-only")
