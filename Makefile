@@ -11,7 +11,7 @@ VERSION := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/EdgeTail/Versio
 ARCH := $(shell dpkg --print-architecture 2>/dev/null)
 DEB := dist/edgetail_$(VERSION)_$(ARCH).deb
 
-.PHONY: deps deb-deps install-apt build run test bench deb deb-test clean
+.PHONY: deps deb-deps install-apt build run test bench deb deb-test clean update-bots
 
 deps:
 	@$(MAKE) --no-print-directory install-apt PACKAGES="$(APT_PACKAGES)"
@@ -49,6 +49,22 @@ deb: deb-deps
 # Installs the package into a clean Debian root (debootstrap, cached in .cache/), purges it.
 deb-test: deb
 	$(SUDO) packaging/deb-test.sh $(DEB)
+
+# Refreshes the vendored crawler-user-agents list (MIT) from PyPI and regenerates the
+# Swift source compiled into the binary. BOTS_VERSION=1.67.0 pins a release.
+BOTS_VERSION ?=
+BOTS_DIR := ThirdParty/crawler-user-agents
+update-bots:
+	@tmp=$$(mktemp -d); \
+	python3 -m pip download --quiet --no-deps -d $$tmp "crawler-user-agents$(if $(BOTS_VERSION),==$(BOTS_VERSION))" && \
+	wheel=$$(ls $$tmp/crawler_user_agents-*.whl) && \
+	version=$$(basename $$wheel | sed 's/crawler_user_agents-\([^-]*\)-.*/\1/') && \
+	python3 -m zipfile -e $$wheel $$tmp/wheel && \
+	cp $$tmp/wheel/crawleruseragents/crawler-user-agents.json $(BOTS_DIR)/ && \
+	cp $$tmp/wheel/crawler_user_agents-$$version.dist-info/licenses/LICENSE $(BOTS_DIR)/LICENSE && \
+	echo $$version > $(BOTS_DIR)/VERSION && \
+	python3 Scripts/generate-crawler-patterns.py $(BOTS_DIR) $$version Sources/EdgeTail/Mapping/Bots/CrawlerPatterns.swift; \
+	status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf .build .build-release dist

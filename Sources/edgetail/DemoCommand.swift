@@ -82,8 +82,8 @@ struct DemoCommand: AsyncParsableCommand {
             ("page views", "\(counts.pageViews)"),
             ("link clicks", "\(counts.linkClicks)"),
         ]
-        // A W3C log's directive lines are listed only when the log had some.
-        for reason in DropReason.allCases where reason != .directive || counts.dropped[reason.rawValue] != nil {
+        // Reasons the log had, and always the three every log has; a W3C log's directive lines only when it had some.
+        for reason in DropReason.allCases where [.bot, .staticAsset, .unmatched].contains(reason) || counts.dropped[reason.rawValue] != nil {
             rows.append(("dropped: \(reason.rawValue)", "\(counts.dropped[reason.rawValue] ?? 0)"))
         }
         rows += [

@@ -13,6 +13,9 @@ struct ParseCommand: AsyncParsableCommand {
     @Option(help: "The pipeline to use; required when the configuration has several.")
     var pipeline: String?
 
+    @Flag(help: "After the lines, print outcomes by reason and, for page views and each drop reason, the top user agents and paths.")
+    var report = false
+
     func run() async throws {
         let configuration = try options.load()
         let plans: [PipelinePlan]
@@ -34,6 +37,8 @@ struct ParseCommand: AsyncParsableCommand {
             plan = only
         }
         var inspector = LineInspector(plan: plan)
+        inspector.describesRequests = report
+        var parseReport = ParseReport()
         var framer = LineFramer(maxLineBytes: plan.source.maxLineBytes, startOffset: 0)
         let input = FileHandle.standardInput
         let output = FileHandle.standardOutput
@@ -57,6 +62,7 @@ struct ParseCommand: AsyncParsableCommand {
                 lineNumber += 1
                 let inspection = inspector.inspect(framed.bytes, line: line, number: lineNumber)
                 counts.record(inspection.outcome, namespace: inspection.namespace)
+                if report { parseReport.add(inspection.outcome, userAgent: inspection.userAgent, path: inspection.path) }
                 text += inspection.json
                 text.append(0x0A)
             }
@@ -72,5 +78,6 @@ struct ParseCommand: AsyncParsableCommand {
         if let invalid = counts.invalidValuesText { summary += "; \(invalid)" }
         summary += "\n"
         FileHandle.standardError.write(Data(summary.utf8))
+        if report { output.write(Data(("\n" + parseReport.text).utf8)) }
     }
 }

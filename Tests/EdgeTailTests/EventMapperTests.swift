@@ -106,7 +106,7 @@ import Testing
     @Test func botsAndStaticAssetsAreDroppedByDefault() throws {
         let plan = try makePlan()
         #expect(try mapLine(line(agent: "Mozilla/5.0 (compatible; Googlebot/2.1)"), plan: plan).0 == .dropped(.bot))
-        #expect(try mapLine(line(agent: "-"), plan: plan).0 == .dropped(.bot))
+        #expect(try mapLine(line(agent: "-"), plan: plan).0 == .dropped(.noUserAgent))
         #expect(try mapLine(line(target: "/static/app.CSS?v=3"), plan: plan).0 == .dropped(.staticAsset))
         #expect(try mapLine(line(target: "/img/logo.png"), plan: plan).0 == .dropped(.staticAsset))
         #expect(try mapLine(line(target: "/blog/2024.10/post"), plan: plan).0 == .pageView)
@@ -154,11 +154,11 @@ import Testing
 
     @Test func hostileFieldsStayValidJSON() throws {
         let plan = try makePlan(extra: "    privacy: { ip: send }")
-        let agent = #"Evil \"agent\" \x00\xff\\ </script>"#
+        let agent = #"Mozilla/5.0 Evil \"agent\" \x00\xff\\ </script>"#
         let (outcome, event) = try mapLine(line(target: "/a%22b?q=\\x22x", agent: agent), plan: plan)
         #expect(outcome == .pageView)
         let xdm = try #require(event?["xdm"] as? [String: Any])
-        #expect(xdm.value(at: "environment.browserDetails.userAgent") as? String == "Evil \"agent\" \u{0}\u{FFFD}\\ </script>")
+        #expect(xdm.value(at: "environment.browserDetails.userAgent") as? String == "Mozilla/5.0 Evil \"agent\" \u{0}\u{FFFD}\\ </script>")
         #expect(xdm.value(at: "environment.ipV4") as? String == "192.0.2.10")
         let (_, v6) = try mapLine(line(ip: "2001:db8::1"), plan: plan)
         #expect((v6?["xdm"] as? [String: Any])?.value(at: "environment.ipV6") as? String == "2001:db8::1")

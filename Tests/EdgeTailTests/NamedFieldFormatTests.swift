@@ -19,11 +19,11 @@ import Testing
 
     @Test func jsonEscapeSequencesAreDecoded() throws {
         let plan = try makePlan(identity: identity, extra: "    data: { agent: \"{user_agent}\" }", format: "json")
-        let line = #"{"time_iso8601":"2024-03-31T02:30:00+05:30","remote_addr":"203.0.113.7","request_method":"GET","request_uri":"/caf\u00e9/\"menu\"","status":"200","http_referer":"https:\/\/ref.example\/","http_user_agent":"Mozilla \"X\" \\ \u00e9\ud83d\ude00\t\u001f"}"#
+        let line = #"{"time_iso8601":"2024-03-31T02:30:00+05:30","remote_addr":"203.0.113.7","request_method":"GET","request_uri":"/caf\u00e9/\"menu\"","status":"200","http_referer":"https:\/\/ref.example\/","http_user_agent":"Mozilla/5.0 \"X\" \\ \u00e9\ud83d\ude00\t\u001f"}"#
         let (outcome, event) = try mapLine(line, plan: plan)
         #expect(outcome == .pageView)
-        #expect(event?.value(at: "xdm.environment.browserDetails.userAgent") as? String == "Mozilla \"X\" \\ é😀\t\u{1F}")
-        #expect(event?.value(at: "data.agent") as? String == "Mozilla \"X\" \\ é😀\t\u{1F}")
+        #expect(event?.value(at: "xdm.environment.browserDetails.userAgent") as? String == "Mozilla/5.0 \"X\" \\ é😀\t\u{1F}")
+        #expect(event?.value(at: "data.agent") as? String == "Mozilla/5.0 \"X\" \\ é😀\t\u{1F}")
         #expect(event?.value(at: "xdm.web.webReferrer.URL") as? String == "https://ref.example/")
         #expect(event?.value(at: "xdm.web.webPageDetails.URL") as? String == "https://www.example.com/café/\"menu\"")
         // A lone surrogate or a short escape stays as written rather than becoming bad UTF-8.

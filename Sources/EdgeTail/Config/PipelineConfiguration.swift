@@ -13,9 +13,11 @@ public struct PipelineConfiguration: Decodable, Sendable {
     public var trackingCode: String?
     public var privacy: PrivacyConfiguration
     public var sink: String
+    /// Supplies `filters` and `events` where the pipeline leaves them out (`matomo`).
+    public var preset: PipelinePreset?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, source, parser, site, filters, events, identity, data, privacy, sink
+        case name, source, parser, site, filters, events, identity, data, privacy, sink, preset
         case trackingCode = "tracking_code"
     }
 
@@ -26,8 +28,14 @@ public struct PipelineConfiguration: Decodable, Sendable {
         source = try container.decode(SourceConfiguration.self, forKey: .source)
         parser = try container.decode(ParserConfiguration.self, forKey: .parser)
         site = try container.decodeIfPresent(SiteConfiguration.self, forKey: .site) ?? SiteConfiguration()
-        filters = try container.decodeIfPresent(FilterConfiguration.self, forKey: .filters) ?? FilterConfiguration()
-        events = try container.decode([EventRuleConfiguration].self, forKey: .events)
+        preset = try container.decodeIfPresent(PipelinePreset.self, forKey: .preset)
+        let supplied = try preset?.body()
+        filters = try container.decodeIfPresent(FilterConfiguration.self, forKey: .filters) ?? supplied?.filters ?? FilterConfiguration()
+        if let supplied, !container.contains(.events) {
+            events = supplied.events
+        } else {
+            events = try container.decode([EventRuleConfiguration].self, forKey: .events)
+        }
         identity = try container.decode([IdentityRuleConfiguration].self, forKey: .identity)
         data = try container.decodeIfPresent([String: String].self, forKey: .data) ?? [:]
         trackingCode = try container.decodeIfPresent(String.self, forKey: .trackingCode)
@@ -320,38 +328,115 @@ public struct SiteConfiguration: Decodable, Sendable {
     }
 }
 
-/// Lines that are not visits by people: dropped and counted by default.
+/// Lines that are not visits by people: dropped and counted by default, each by its reason.
 public struct FilterConfiguration: Decodable, Sendable {
     public enum Action: String, ConfigurationWord { case drop, keep }
+    public enum BotList: String, ConfigurationWord { case builtin, none }
+    public enum DashUserAgent: String, ConfigurationWord { case bot, keep }
+    public enum Heuristic: String, ConfigurationWord { case contact, notBrowser = "not_browser" }
+    public enum PartialRequests: String, ConfigurationWord { case once, keep }
 
+    /// Crawlers and scripts: the crawler list, `bot_markers`, and the heuristics.
     public var bots: Action
+    /// `builtin`: the vendored crawler-user-agents list; `none`: only `bot_markers`.
+    public var botList: BotList
+    /// Substrings (any case) of crawlers' agents, added to the list.
+    public var extraBotMarkers: [String]
+    /// Substrings (any case) of agents that are never dropped as bots or feed readers.
+    public var allowUserAgents: [String]
+    /// An empty or `-` user agent: a bot (`no_user_agent`), or kept.
+    public var dashUserAgent: DashUserAgent
+    /// Which heuristics apply: `contact` (a URL or e-mail in the agent), `not_browser`.
+    public var botHeuristics: [Heuristic]
+    /// Feed readers (`feed`): dropped, or not told apart (then the bot rules judge them).
+    public var feeds: Action
     public var staticAssets: Action
     /// Replaces the built-in list of static-asset extensions when given.
     public var staticExtensions: [String]?
-    /// Added to the built-in list of crawler user-agent markers.
-    public var extraBotMarkers: [String]
+    /// Replaces the built-in list of static files (`robots.txt`, `sitemap*.xml`, `/.well-known/*`).
+    public var staticFiles: [String]?
+    /// Methods that can be visits (default GET and POST); `[]` lets every method through.
+    public var visitMethods: [String]?
+    /// `once`: a 206 counts once per visitor and URL within `partial_window`; `keep`: each counts.
+    public var partialRequests: PartialRequests
+    public var partialWindow: Seconds
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case bots
+        case botList = "bot_list"
+        case extraBotMarkers = "bot_markers"
+        case allowUserAgents = "allow_user_agents"
+        case dashUserAgent = "dash_user_agent"
+        case botHeuristics = "bot_heuristics"
+        case feeds
         case staticAssets = "static"
         case staticExtensions = "static_extensions"
-        case extraBotMarkers = "bot_markers"
+        case staticFiles = "static_files"
+        case visitMethods = "visit_methods"
+        case partialRequests = "partial_requests"
+        case partialWindow = "partial_window"
     }
 
     public init() {
         bots = .drop
+        botList = .builtin
+        extraBotMarkers = []
+        allowUserAgents = []
+        dashUserAgent = .bot
+        botHeuristics = Heuristic.allCases
+        feeds = .drop
         staticAssets = .drop
         staticExtensions = nil
-        extraBotMarkers = []
+        staticFiles = nil
+        visitMethods = nil
+        partialRequests = .once
+        partialWindow = Seconds(1800)
     }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        bots = try container.decodeIfPresent(Action.self, forKey: .bots) ?? .drop
-        staticAssets = try container.decodeIfPresent(Action.self, forKey: .staticAssets) ?? .drop
-        staticExtensions = try container.decodeIfPresent([String].self, forKey: .staticExtensions)
+        let defaults = FilterConfiguration()
+        bots = try container.decodeIfPresent(Action.self, forKey: .bots) ?? defaults.bots
+        botList = try container.decodeIfPresent(BotList.self, forKey: .botList) ?? defaults.botList
         extraBotMarkers = try container.decodeIfPresent([String].self, forKey: .extraBotMarkers) ?? []
+        allowUserAgents = try container.decodeIfPresent([String].self, forKey: .allowUserAgents) ?? []
+        dashUserAgent = try container.decodeIfPresent(DashUserAgent.self, forKey: .dashUserAgent) ?? defaults.dashUserAgent
+        botHeuristics = try container.decodeIfPresent([Heuristic].self, forKey: .botHeuristics) ?? defaults.botHeuristics
+        feeds = try container.decodeIfPresent(Action.self, forKey: .feeds) ?? defaults.feeds
+        staticAssets = try container.decodeIfPresent(Action.self, forKey: .staticAssets) ?? defaults.staticAssets
+        staticExtensions = try container.decodeIfPresent([String].self, forKey: .staticExtensions)
+        staticFiles = try container.decodeIfPresent([String].self, forKey: .staticFiles)
+        visitMethods = try container.decodeIfPresent([String].self, forKey: .visitMethods)
+        partialRequests = try container.decodeIfPresent(PartialRequests.self, forKey: .partialRequests) ?? defaults.partialRequests
+        partialWindow = try container.decodeIfPresent(Seconds.self, forKey: .partialWindow) ?? defaults.partialWindow
+        for (key, values) in [(CodingKeys.extraBotMarkers, extraBotMarkers), (.allowUserAgents, allowUserAgents), (.staticFiles, staticFiles ?? [])]
+        where values.contains(where: \.isEmpty) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "expected non-empty strings; an empty one would match every line")
+        }
+        guard partialWindow.value >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .partialWindow, in: container, debugDescription: "expected at least 1s, got \(partialWindow.value)")
+        }
+    }
+
+    /// The compiled settings of the traffic filter.
+    var settings: TrafficFilter.Settings {
+        let dropBots = bots == .drop
+        let agents = UserAgentClassifier.Rules(
+            crawlerList: dropBots && botList == .builtin ? .builtin : nil,
+            markers: dropBots ? extraBotMarkers : [],
+            allowed: allowUserAgents,
+            noAgent: dropBots && dashUserAgent == .bot,
+            feeds: feeds == .drop,
+            contact: dropBots && botHeuristics.contains(.contact),
+            notBrowser: dropBots && botHeuristics.contains(.notBrowser))
+        return TrafficFilter.Settings(
+            agents: agents,
+            dropStatic: staticAssets == .drop,
+            staticExtensions: staticExtensions ?? TrafficFilter.defaultStaticExtensions,
+            staticFiles: staticFiles ?? TrafficFilter.defaultStaticFiles,
+            methods: visitMethods ?? TrafficFilter.defaultMethods,
+            partialWindow: partialRequests == .once ? Int64(partialWindow.value.rounded()) : nil)
     }
 }
 

@@ -36,7 +36,7 @@ public struct EventMapper {
         parser = plan.parser
         rules = plan.rules.map { $0.makeRule() }
         identity = IdentityResolver(rules: plan.identityRules, extractor: plan.extractor)
-        filter = TrafficFilter(extraBotMarkers: plan.extraBotMarkers, staticExtensions: plan.staticExtensions)
+        filter = TrafficFilter(settings: plan.trafficFilter)
         scratch.reserveCapacity(1024)
         implementationDetails = Array(",".utf8) + ImplementationDetails.json() + Array("}".utf8)
     }
@@ -68,17 +68,18 @@ public struct EventMapper {
         if record.timeText.isEmpty, let sourceTime {
             record.time = Self.time(microseconds: sourceTime)
         }
-        if plan.dropBots && filter.isBot(buffer, userAgent: record.userAgent) {
-            return Mapped(outcome: .dropped(.bot))
-        }
-        if plan.dropStatic && filter.isStaticAsset(buffer, path: record.path) {
-            return Mapped(outcome: .dropped(.staticAsset))
+        if let reason = filter.agentReason(buffer, userAgent: record.userAgent, urlEncoded: record.userAgentIsURLEncoded)
+            ?? filter.requestReason(buffer, method: record.method, path: record.path) {
+            return Mapped(outcome: .dropped(reason))
         }
         guard let rule = rules.first(where: { $0.matches(buffer, record) }) else {
             return Mapped(outcome: .dropped(.unmatched))
         }
         guard let visitor = identity.resolve(buffer, record) else {
             return Mapped(outcome: .failed("no identity: none of the identity rules yielded a value"))
+        }
+        if record.status == 206, !filter.admitsPartial(buffer, record, visitor: visitor.hash) {
+            return Mapped(outcome: .dropped(.partial))
         }
         let host = FieldExtractor.hostWithoutPort(buffer, record.virtualHost)
         if plan.baseURL == nil && host.isEmpty {

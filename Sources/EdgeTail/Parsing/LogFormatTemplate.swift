@@ -66,8 +66,12 @@ public struct LogFormatTemplate: Sendable, Equatable {
                 bytes = bytes.dropFirst(name.count)
             }
             guard !name.isEmpty else { throw SyntaxError(message: "'$' without a variable name in log_format") }
-            name = name.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-            try append(.variable(nginxSlot(String(decoding: name, as: UTF8.self)), name: String(decoding: name, as: UTF8.self)), &segments, &literal)
+            // nginx's own variables are known in lower case; any other keeps its case as
+            // written (`$cookie_FPID` is `var.cookie_FPID` and `cookie.FPID`).
+            let written = String(decoding: name, as: UTF8.self)
+            var slot = nginxSlot(written.lowercased())
+            if case .named = slot { slot = .named(name) }
+            try append(.variable(slot, name: written), &segments, &literal)
         }
         if !literal.isEmpty { segments.append(.literal(literal)) }
         return try LogFormatTemplate(segments: segments, source: format)

@@ -16,13 +16,16 @@ public final class RegexPattern: @unchecked Sendable {
         public var description: String { "invalid regular expression at offset \(offset): \(message)" }
     }
 
-    public init(_ pattern: String) throws(CompileError) {
+    /// `caseless` ignores case; `jit: false` saves the JIT's memory for patterns that
+    /// are run rarely (the crawler list: thousands of patterns, each tried only on
+    /// the agents that hold its literal).
+    public init(_ pattern: String, caseless: Bool = false, jit: Bool = true) throws(CompileError) {
         source = pattern
         var errorCode: Int32 = 0
         var errorOffset = 0
         let bytes = Array(pattern.utf8)
         let compiled = bytes.withUnsafeBufferPointer { buffer in
-            pcre2_compile_8(buffer.baseAddress, buffer.count, 0, &errorCode, &errorOffset, nil)
+            pcre2_compile_8(buffer.baseAddress, buffer.count, caseless ? UInt32(PCRE2_CASELESS) : 0, &errorCode, &errorOffset, nil)
         }
         guard let compiled else {
             var message = [UInt8](repeating: 0, count: 256)
@@ -31,7 +34,7 @@ public final class RegexPattern: @unchecked Sendable {
             throw CompileError(pattern: pattern, offset: errorOffset, message: text)
         }
         code = compiled
-        jit = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        self.jit = jit && pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
     }
 
     deinit {

@@ -5,7 +5,13 @@ public struct LineInspector {
         public var outcome: LineOutcome
         public var namespace: String
         public var json: [UInt8]
+        /// The line's user agent and path, when `describesRequests` is set (for `--report`).
+        public var userAgent: String?
+        public var path: String?
     }
+
+    /// Whether inspections carry the line's user agent and path.
+    public var describesRequests = false
 
     var mapper: EventMapper
     let plan: PipelinePlan
@@ -35,6 +41,19 @@ public struct LineInspector {
             outcome = mapped.outcome
             namespace = mapped.identityNamespace
         }
+        var userAgent: String?
+        var path: String?
+        // A line that failed to parse may leave the record holding another line's ranges.
+        if describesRequests, outcome.name != "failed", outcome != .dropped(.directive) {
+            bytes.withUnsafeBufferPointer { buffer in
+                func text(_ range: ByteRange) -> String? {
+                    guard range.start >= line.range.start, range.end <= line.range.end, range.start <= range.end else { return nil }
+                    return String(decoding: buffer[range: range], as: UTF8.self)
+                }
+                userAgent = text(mapper.record.userAgent)
+                path = text(mapper.record.path)
+            }
+        }
         var out = JSONWriter(capacity: event.bytes.count + 64)
         out.raw("{\"line\":")
         out.integer(number)
@@ -52,6 +71,6 @@ public struct LineInspector {
             out.raw(event.bytes)
         }
         out.raw("}")
-        return Inspection(outcome: outcome, namespace: namespace, json: out.bytes)
+        return Inspection(outcome: outcome, namespace: namespace, json: out.bytes, userAgent: userAgent, path: path)
     }
 }

@@ -54,9 +54,15 @@ extension DropReason {
     var ordinal: Int {
         switch self {
         case .bot: 0
-        case .staticAsset: 1
-        case .unmatched: 2
-        case .directive: 3
+        case .noUserAgent: 1
+        case .feed: 2
+        case .botContact: 3
+        case .notBrowser: 4
+        case .staticAsset: 5
+        case .method: 6
+        case .partial: 7
+        case .unmatched: 8
+        case .directive: 9
         }
     }
 }

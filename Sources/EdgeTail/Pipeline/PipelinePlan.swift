@@ -8,10 +8,8 @@ public struct PipelinePlan: Sendable {
     let rules: [RulePlan]
     let identityRules: [IdentityResolver.Rule]
     let extractor: FieldExtractor
-    let dropBots: Bool
-    let dropStatic: Bool
-    let extraBotMarkers: [String]
-    let staticExtensions: [String]?
+    /// What is not a visit: agents, static paths, methods, repeated range requests.
+    let trafficFilter: TrafficFilter.Settings
     /// `https://www.example.com` without a trailing slash.
     let baseURL: [UInt8]?
     let server: [UInt8]?
@@ -52,10 +50,13 @@ public struct PipelinePlan: Sendable {
         }
         // The `var.NAME` fields the pipeline uses: positional parsers keep only these.
         var variables: Set<[UInt8]> = [Array("http_x_forwarded_for".utf8), Array("http_x_real_ip".utf8)]
+        // The references the lines must be able to fill, checked once the parser is known.
+        var written: [(reference: FieldReference, keyPath: String)] = []
         func field(_ name: String, _ keyPath: String) -> FieldReference? {
             do {
                 let reference = try FieldReference(parsing: name)
                 if case .variable(let variable) = reference { variables.insert(variable) }
+                if !keyPath.hasPrefix("privacy.") && !keyPath.hasPrefix("parser.") { written.append((reference, keyPath)) }
                 return reference
             } catch {
                 fail(keyPath, error.description)
@@ -66,7 +67,10 @@ public struct PipelinePlan: Sendable {
             guard let text else { return nil }
             do {
                 let template = try FieldTemplate(text)
-                for case .field(.variable(let variable)) in template.parts { variables.insert(variable) }
+                for case .field(let reference) in template.parts {
+                    if case .variable(let variable) = reference { variables.insert(variable) }
+                    written.append((reference, keyPath))
+                }
                 return template
             } catch {
                 fail(keyPath, error.description)
@@ -111,10 +115,7 @@ public struct PipelinePlan: Sendable {
             }
         }
         extractor = FieldExtractor(cookieField: field(configuration.parser.cookieField, "parser.cookie_field") ?? .extra(1))
-        dropBots = configuration.filters.bots == .drop
-        dropStatic = configuration.filters.staticAssets == .drop
-        extraBotMarkers = configuration.filters.extraBotMarkers
-        staticExtensions = configuration.filters.staticExtensions
+        trafficFilter = configuration.filters.settings
         sendIP = configuration.privacy.ip != .omit
         truncateIP = configuration.privacy.ip == .truncate
         clientAddress = ClientAddressResolver(
@@ -205,13 +206,13 @@ public struct PipelinePlan: Sendable {
             template(configuration.data[key], "data.\(key)").map { (Array(key.utf8), $0) }
         }
         trackingCode = template(configuration.trackingCode, "tracking_code")
+        let availability = FieldAvailability(parser: parser, configuration: configuration.parser)
+        // A parser that failed to build was replaced by a stand-in: its fields say nothing.
+        let parserFailed = errors.contains { $0.keyPath.hasSuffix("parser.log_format") || $0.keyPath.hasSuffix("parser.pattern") }
+        for (reference, keyPath) in written where !parserFailed {
+            if let problem = availability.problem(reference, cookieField: extractor.cookieField) { fail(keyPath, problem) }
+        }
         if case .columns(let columns) = parser { parser = .columns(columns.keeping(variables: variables)) }
         if !errors.isEmpty { throw ConfigurationErrors(errors) }
-    }
-}
-
-extension String {
-    fileprivate func trimmingPrefixDot() -> String {
-        hasPrefix(".") ? String(dropFirst()) : self
     }
 }
