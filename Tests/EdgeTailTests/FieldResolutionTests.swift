@@ -13,7 +13,7 @@ import Testing
         return entry?["id"] as? String
     }
 
-    let cookieIdentity = [#"{ namespace: FPID, field: "cookie.FPID" }"#, "{ namespace: ECID, derive: [client_ip], salt: x }"]
+    let cookieIdentity = [#"{ namespace: FPID, field: "cookie.FPID" }"#, "{ namespace: FPID, derive: [client_ip], salt: x }"]
 
     @Test func nginxCookieVariableKeepsItsCase() throws {
         let format = #"nginx, log_format: '$remote_addr [$time_local] "$request" $status "$http_user_agent" "$cookie_FPID"'"#

@@ -117,7 +117,7 @@ import Testing
     @Test func rulesThatCanWorkAreAccepted() throws {
         _ = try makePlan(identity: [
             #"{ namespace: ECID, field: "cookie.AMCV_ecid" }"#,
-            #"{ namespace: ECID, field: "var.http_x_ecid" }"#,
+            #"{ namespace: ECID, field: "query.ecid" }"#,
             #"{ namespace: FPID, field: "query.fpid" }"#,
             "{ namespace: CRMID, derive: [user], salt: x }",
             "{ namespace: FPID, derive: [client_ip], salt: x }",

@@ -88,7 +88,7 @@ import EdgeTail
         try "0123456789abcdef".write(to: credentials.appendingPathComponent("salt"), atomically: true, encoding: .utf8)
         let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": credentials.path])
             .load(path: extracted + "/etc/edgetail/edgetail.yaml")
-        #expect(configuration.pipelines.first?.identity.first?.salt == "0123456789abcdef")
+        #expect(configuration.pipelines.first?.identity.last?.salt == "0123456789abcdef")
         #expect(configuration.api == APIConfiguration(host: "127.0.0.1", port: 9880, healthMaxEventAge: 300))
         #expect(configuration.pipelines.map(\.name) == ["nginx"])
         #expect(try ConfigurationValidator.plans(for: configuration).count == 1)
