@@ -148,7 +148,25 @@ func verdict(_ agent: String, _ rules: UserAgentClassifier.Rules = .init()) -> U
         let keep = try makePlan(extra: "    filters: { bots: keep }")
         #expect(try mapLine(line(googlebot), plan: keep).0 == .pageView)
         #expect(try mapLine(line("-"), plan: keep).0 == .pageView)
-        #expect(try mapLine(line("Feedbin - 3 subscribers"), plan: keep).0 == .dropped(.feed))
+        // Feed readers, HEAD requests and repeated ranges are machine traffic too: kept
+        // with the bots unless set apart.
+        #expect(try mapLine(line("Feedbin - 3 subscribers"), plan: keep).0 == .pageView)
+        let keepButFeeds = try makePlan(extra: "    filters: { bots: keep, feeds: drop }")
+        #expect(try mapLine(line("Feedbin - 3 subscribers"), plan: keepButFeeds).0 == .dropped(.feed))
+    }
+
+    /// `filters: { bots: keep, static: keep }` with a catch-all rule turns every line into
+    /// an event, as a shipper compared line for line with another must.
+    @Test func keepingBotsAndStaticFilesKeepsEveryLine() throws {
+        let plan = try makePlan(events: ["{ type: pageView }"], extra: "    filters: { bots: keep, static: keep }")
+        let agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+        for (method, path, status) in [("HEAD", "/", 200), ("OPTIONS", "/api", 204), ("DELETE", "/api/1", 200),
+                                       ("GET", "/video.mp4", 206), ("GET", "/video.mp4", 206), ("GET", "/robots.txt", 200)] {
+            let text = "192.0.2.7 - - [10/Oct/2024:13:55:36 +0000] \"\(method) \(path) HTTP/1.1\" \(status) 10 \"-\" \"\(agent)\""
+            #expect(try mapLine(text, plan: plan).0 == .pageView, "\(method) \(path) \(status)")
+        }
+        let spider = "192.0.2.8 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 10 \"-\" \"Mozilla/5.0 (compatible; Bytespider; spider-feedback@bytedance.com)\""
+        #expect(try mapLine(spider, plan: plan).0 == .pageView)
     }
 
     @Test func unknownFilterValuesAreRejected() {

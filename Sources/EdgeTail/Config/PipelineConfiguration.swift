@@ -349,15 +349,18 @@ public struct FilterConfiguration: Decodable, Sendable {
     /// Which heuristics apply: `contact` (a URL or e-mail in the agent), `not_browser`.
     public var botHeuristics: [Heuristic]
     /// Feed readers (`feed`): dropped, or not told apart (then the bot rules judge them).
+    /// Unset, it follows `bots`.
     public var feeds: Action
     public var staticAssets: Action
     /// Replaces the built-in list of static-asset extensions when given.
     public var staticExtensions: [String]?
     /// Replaces the built-in list of static files (`robots.txt`, `sitemap*.xml`, `/.well-known/*`).
     public var staticFiles: [String]?
-    /// Methods that can be visits (default GET and POST); `[]` lets every method through.
+    /// Methods that can be visits (default GET and POST; with `bots: keep`, all); `[]` lets
+    /// every method through.
     public var visitMethods: [String]?
-    /// `once`: a 206 counts once per visitor and URL within `partial_window`; `keep`: each counts.
+    /// `once`: a 206 counts once per visitor and URL within `partial_window`; `keep`: each
+    /// counts. Unset, `once`, or `keep` with `bots: keep`.
     public var partialRequests: PartialRequests
     public var partialWindow: Seconds
 
@@ -403,12 +406,15 @@ public struct FilterConfiguration: Decodable, Sendable {
         allowUserAgents = try container.decodeIfPresent([String].self, forKey: .allowUserAgents) ?? []
         dashUserAgent = try container.decodeIfPresent(DashUserAgent.self, forKey: .dashUserAgent) ?? defaults.dashUserAgent
         botHeuristics = try container.decodeIfPresent([Heuristic].self, forKey: .botHeuristics) ?? defaults.botHeuristics
-        feeds = try container.decodeIfPresent(Action.self, forKey: .feeds) ?? defaults.feeds
+        // Feed readers, HEAD/OPTIONS requests and repeated ranges are machine traffic:
+        // unless set, they follow `bots`, so `bots: keep` keeps every automated request.
+        feeds = try container.decodeIfPresent(Action.self, forKey: .feeds) ?? bots
         staticAssets = try container.decodeIfPresent(Action.self, forKey: .staticAssets) ?? defaults.staticAssets
         staticExtensions = try container.decodeIfPresent([String].self, forKey: .staticExtensions)
         staticFiles = try container.decodeIfPresent([String].self, forKey: .staticFiles)
-        visitMethods = try container.decodeIfPresent([String].self, forKey: .visitMethods)
-        partialRequests = try container.decodeIfPresent(PartialRequests.self, forKey: .partialRequests) ?? defaults.partialRequests
+        visitMethods = try container.decodeIfPresent([String].self, forKey: .visitMethods) ?? (bots == .keep ? [] : nil)
+        partialRequests = try container.decodeIfPresent(PartialRequests.self, forKey: .partialRequests)
+            ?? (bots == .keep ? .keep : defaults.partialRequests)
         partialWindow = try container.decodeIfPresent(Seconds.self, forKey: .partialWindow) ?? defaults.partialWindow
         for (key, values) in [(CodingKeys.extraBotMarkers, extraBotMarkers), (.allowUserAgents, allowUserAgents), (.staticFiles, staticFiles ?? [])]
         where values.contains(where: \.isEmpty) {
