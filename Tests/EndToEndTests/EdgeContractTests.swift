@@ -174,7 +174,12 @@ import LocalEdge
 
         let (server, standInDirectory) = try await startStandIn(port: port)
         defer { try? FileManager.default.removeItem(at: standInDirectory) }
-        let delivered = try await EdgeTailProcess.run(["run", "-c", config, "--once", "--summary-json", summaryPath])
+        // Patient this time: the stand-in shares this test process with other suites, so
+        // on a loaded machine its answers may take seconds; the run ends once all is delivered.
+        let patient = directory.appendingPathComponent("patient.yaml").path
+        try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "shutdown_timeout: 3", with: "shutdown_timeout: 120")
+            .write(toFile: patient, atomically: true, encoding: .utf8)
+        let delivered = try await EdgeTailProcess.run(["run", "-c", patient, "--once", "--summary-json", summaryPath], timeout: .seconds(300))
         let stats = try await server.stats()
         await server.stop()
         #expect(delivered.status == 0, "\(delivered.stderr)")
