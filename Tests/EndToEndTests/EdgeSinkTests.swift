@@ -217,7 +217,8 @@ import LocalEdge
         try await waitUntil("all 200 events are stored") { counter.value == 200 }
         try await sink.drain()
         let stats = try await setup.server.stats()
-        #expect(stats.eventsStored == 200)
+        // Distinct events: a request answered after the harness's 2 s timeout is sent again.
+        #expect(stats.eventsStored - stats.duplicates == 200)
         #expect(stats.tokensIssued >= 2)
         #expect(await sink.tokensMinted() >= 2)
 

@@ -15,6 +15,9 @@ actor EdgeLane {
     /// Bytes of events queued or being sent.
     private(set) var heldBytes = 0
     private var closed = false
+    /// Everything there is has been read (`--once`): a partial request leaves at once
+    /// instead of waiting out `linger` for events that will not come.
+    private var hurrying = false
     /// The request being sent, until it is finished.
     private var inFlight: [PendingEvent] = []
     private var workWaiter: CheckedContinuation<Void, Never>?
@@ -47,7 +50,7 @@ actor EdgeLane {
                 await waitForWork(until: nil)
                 continue
             }
-            if closed || hasFullBatch || oldestArrival.map({ ContinuousClock.now - $0 >= linger }) == true {
+            if closed || hurrying || hasFullBatch || oldestArrival.map({ ContinuousClock.now - $0 >= linger }) == true {
                 return takeBatch()
             }
             await waitForWork(until: (oldestArrival ?? .now) + linger)
@@ -62,6 +65,12 @@ actor EdgeLane {
 
     func close() {
         closed = true
+        wakeWorker()
+    }
+
+    /// No more events are coming soon: send partial requests without lingering.
+    func hurry() {
+        hurrying = true
         wakeWorker()
     }
 

@@ -116,6 +116,8 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     /// without a single event delivered or dead-lettered (then `drain` leaves the
     /// rest on disk for the next run).
     public func flush() async {
+        // Everything is read: what waits in a lane goes now, not after `linger`.
+        for lane in lanes { await lane.hurry() }
         var settled = statistics.snapshot.eventsDelivered + statistics.snapshot.eventsDeadLettered
         var lastProgress = ContinuousClock.now
         let patience = Duration.milliseconds(Int(max(configuration.shutdownTimeout, 1) * 1000))
