@@ -51,8 +51,8 @@ final class DeliveryLog: Sendable {
         } catch {
             throw Failure(path: path, operation: "create the directory of", code: EACCES)
         }
-        var keys = Self.readKeys(path + ".1") + Self.readKeys(path)
-        let current = Self.readKeys(path).count
+        let current = Self.readKeys(path)
+        var keys = Self.readKeys(path + ".1") + current
         keys.sort()
         var unique: [UInt64] = []
         unique.reserveCapacity(keys.count)
@@ -60,7 +60,7 @@ final class DeliveryLog: Sendable {
         previous = unique
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw Failure(path: path, operation: "open", code: errno) }
-        file = Mutex((descriptor, current))
+        file = Mutex((descriptor, current.count))
     }
 
     deinit {
