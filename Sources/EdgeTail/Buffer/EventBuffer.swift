@@ -123,6 +123,7 @@ actor EventBuffer {
                     if spill(events, to: disk) { return }
                 } else if configuration.whenFull == .dropOldest, let dropped = disk.dropOldest() {
                     counts.drops["drop_oldest", default: 0] += dropped
+                    statistics.recordBufferDrop(reason: "drop_oldest", count: dropped)
                     logger.warning("buffer full: oldest segment dropped", metadata: ["events": "\(dropped)"])
                     publish()
                     continue
@@ -141,6 +142,7 @@ actor EventBuffer {
             } else {
                 // `drop_newest`, or `drop_oldest` with no segment left to drop.
                 counts.drops["drop_newest", default: 0] += events.count
+                statistics.recordBufferDrop(reason: "drop_newest", count: events.count)
                 for event in events { event.acknowledgement.acknowledge() }
                 publish()
                 return
@@ -191,7 +193,7 @@ actor EventBuffer {
         guard !delivered.isEmpty || !buffered.isEmpty else { return }
         deliveryLog?.record(delivered, as: .delivered)
         deliveryLog?.record(buffered, as: .buffered)
-        statistics.update { $0.resendsAvoided += delivered.count + buffered.count }
+        statistics.recordResendsAvoided(delivered.count + buffered.count)
     }
 
     /// Events just written to a segment: a restart that reads their lines again finds them there.

@@ -107,7 +107,7 @@ public final class EdgeTailRuntime: Sendable {
         do {
             newFingerprints = try Self.fingerprints(configuration)
         } catch {
-            state.withLock { $0.reloads["rejected", default: 0] += 1 }
+            countReload("rejected")
             throw error
         }
         let failedSinks = Set(old.groups.values.filter { group in group.runners.contains { old.failures[$0.plan.name] != nil } }.map(\.sink))
@@ -139,7 +139,7 @@ public final class EdgeTailRuntime: Sendable {
             do {
                 fresh = try Self.makeGroups(configuration, only: changed, logger: logger, metrics: metrics)
             } catch {
-                state.withLock { $0.reloads["rejected", default: 0] += 1 }
+                countReload("rejected")
                 logger.error("cannot build the new configuration's sinks; the previous ones are restarted", metadata: ["error": "\(error)"])
                 let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger, metrics: metrics)) ?? [:]
                 state.withLock { state in
@@ -174,6 +174,7 @@ public final class EdgeTailRuntime: Sendable {
                 state.groups[name] = group
             }
             state.reloads["applied", default: 0] += 1
+            metrics?.recordReload("applied")
         }
         logger.notice("configuration reloaded", metadata: [
             "restarted": "\(fresh.values.flatMap(\.runners).map(\.plan.name).sorted())",
@@ -208,7 +209,12 @@ public final class EdgeTailRuntime: Sendable {
 
     /// Counts a reload that failed before reaching the runtime (an unreadable file).
     public func recordRejectedReload() {
-        state.withLock { $0.reloads["rejected", default: 0] += 1 }
+        countReload("rejected")
+    }
+
+    private func countReload(_ result: String) {
+        state.withLock { $0.reloads[result, default: 0] += 1 }
+        metrics?.recordReload(result)
     }
 
     /// The Edge sinks, by name, for their statistics.
@@ -322,7 +328,10 @@ public final class EdgeTailRuntime: Sendable {
             case .edge:
                 guard let edgeConfiguration = sinkConfiguration.edge else { continue }
                 let made = try EdgeSink(name: name, configuration: edgeConfiguration, dataDirectory: configuration.dataDirectory, logger: logger)
-                if let metrics { made.requestLatency.attach(metrics.latencyTimer(sink: name)) }
+                if let metrics {
+                    made.requestLatency.attach(metrics.latencyTimer(sink: name))
+                    made.statistics.attach(metrics.sinkMetrics(name))
+                }
                 edge = made
                 sink = made
             }
@@ -330,7 +339,14 @@ public final class EdgeTailRuntime: Sendable {
             let runners = groupPlans.enumerated().map { index, plan in
                 var pipelineLogger = logger
                 pipelineLogger[metadataKey: "pipeline"] = "\(plan.name)"
-                return PipelineRunner(plan: plan, sink: shared.lease(index), dataDirectory: configuration.dataDirectory, logger: pipelineLogger)
+                let runner = PipelineRunner(plan: plan, sink: shared.lease(index), dataDirectory: configuration.dataDirectory,
+                                            logger: pipelineLogger)
+                if let metrics {
+                    let counters = metrics.pipelineMetrics(plan.name)
+                    runner.statistics.attach(counters)
+                    runner.fileStatistics.attach(counters)
+                }
+                return runner
             }
             groups[name] = Group(sink: name, fingerprint: fingerprint, runners: runners, shared: shared, edge: edge)
         }

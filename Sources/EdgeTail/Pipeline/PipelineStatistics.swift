@@ -66,10 +66,33 @@ public struct PipelineCounts: Sendable, Equatable, Codable {
     }
 }
 
-/// Shared, thread-safe counters of a pipeline, read by summaries and telemetry.
+/// Shared, thread-safe counters of a pipeline, read by summaries, `/health` and
+/// `edgetail top`; with metrics attached, each batch also moves the pipeline's
+/// Prometheus counters, at the moment it is counted.
 public final class PipelineStatistics: Sendable {
-    private let counts = Mutex(PipelineCounts())
+    private struct State {
+        var counts = PipelineCounts()
+        var metrics: PipelineMetrics?
+    }
+
+    private let state = Mutex(State())
     public init() {}
-    public func add(_ delta: PipelineCounts) { counts.withLock { $0.add(delta) } }
-    public var snapshot: PipelineCounts { counts.withLock { $0 } }
+
+    public func add(_ delta: PipelineCounts) {
+        state.withLock { state in
+            state.counts.add(delta)
+            state.metrics?.record(delta)
+        }
+    }
+
+    public var snapshot: PipelineCounts { state.withLock { $0.counts } }
+
+    /// Starts recording into `metrics`, counting first what was counted before.
+    public func attach(_ metrics: PipelineMetrics) {
+        state.withLock { state in
+            guard state.metrics == nil else { return }
+            metrics.record(state.counts)
+            state.metrics = metrics
+        }
+    }
 }

@@ -141,7 +141,7 @@ public final class FileSource {
                 case .truncated(let previous):
                     logger.warning("file truncated, reading it again from the start", metadata: [
                         "path": "\(tailer.path)", "previous": "\(previous.sourceID)", "now": "\(tailer.identity.sourceID)"])
-                    statistics.update { $0.truncations += 1 }
+                    statistics.recordTruncation()
                     attempts -= 1
                     cursor = index
                 case .endOfFile:
@@ -272,7 +272,7 @@ public final class FileSource {
             if case .reopened = tailer.reopen(at: candidate) {
                 didOpen()
                 tailer.leftPathAt = tailer.leftPathAt ?? .now
-                statistics.update { $0.rotations += 1 }
+                statistics.recordRotation()
                 return
             }
         }
@@ -407,7 +407,7 @@ public final class FileSource {
     private func noticeGone(_ tailer: FileTailer) {
         if tailer.leftPathAt == nil {
             tailer.leftPathAt = .now
-            statistics.update { $0.rotations += 1 }
+            statistics.recordRotation()
             logger.info("file left its name, reading it to its end", metadata: ["path": "\(tailer.path)"])
         }
         if !tailer.isOpen {
@@ -456,7 +456,7 @@ public final class FileSource {
             youngFiles[key] = nil
             if young.goneSince != nil, let tailer = byInode[key] {
                 tailer.leftPathAt = young.goneSince
-                statistics.update { $0.rotations += 1 }
+                statistics.recordRotation()
             }
         }
     }
@@ -492,7 +492,7 @@ public final class FileSource {
             if size < entry.position {
                 logger.warning("file is shorter than its checkpoint (truncated while stopped), reading it from the start",
                                metadata: ["path": "\(path)", "checkpoint": "\(entry.position)", "size": "\(size)"])
-                statistics.update { $0.truncations += 1 }
+                statistics.recordTruncation()
                 return 0
             }
             if let text = entry.marker, let expected = PositionMarker.parse(text),

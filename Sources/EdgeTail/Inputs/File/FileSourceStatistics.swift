@@ -33,10 +33,42 @@ public struct FileSourceCounts: Sendable, Equatable, Codable {
 
 /// The file source's counters, shared with whoever reports them.
 public final class FileSourceStatistics: Sendable {
-    private let counts = Mutex(FileSourceCounts())
+    private struct State {
+        var counts = FileSourceCounts()
+        var metrics: PipelineMetrics?
+    }
+
+    private let state = Mutex(State())
     public init() {}
-    public var snapshot: FileSourceCounts { counts.withLock { $0 } }
+    public var snapshot: FileSourceCounts { state.withLock { $0.counts } }
+
     func update(_ change: (inout FileSourceCounts) -> Void) {
-        counts.withLock { change(&$0) }
+        state.withLock { change(&$0.counts) }
+    }
+
+    /// A file left its name while followed.
+    func recordRotation() {
+        state.withLock { state in
+            state.counts.rotations += 1
+            state.metrics?.rotations.increment()
+        }
+    }
+
+    /// A file shrank below the read position, or below its checkpoint.
+    func recordTruncation() {
+        state.withLock { state in
+            state.counts.truncations += 1
+            state.metrics?.truncations.increment()
+        }
+    }
+
+    /// Starts recording rotations and truncations into `metrics`, counting first those seen before.
+    public func attach(_ metrics: PipelineMetrics) {
+        state.withLock { state in
+            guard state.metrics == nil else { return }
+            metrics.rotations.add(state.counts.rotations)
+            metrics.truncations.add(state.counts.truncations)
+            state.metrics = metrics
+        }
     }
 }

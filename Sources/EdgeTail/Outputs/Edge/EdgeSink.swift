@@ -228,7 +228,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
                     transientFailures = 0
                     continue
                 }
-                statistics.update { $0.retries += 1 }
+                statistics.recordRetry()
                 try? await Task.sleep(for: after ?? backoff.next())
             case .renewToken:
                 await credentials.invalidate()
@@ -262,16 +262,12 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         -> (serverErrorStreak: Int, successes: Int) {
         switch outcome {
         case .noAnswer(let reason):
-            statistics.update { $0.requests["error", default: 0] += 1 }
+            statistics.recordUnanswered()
             logger.warning("request failed; retrying", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "error": "\(reason)"])
         case .answered(let answer):
             let accepted = (200..<300).contains(answer.status)
-            statistics.update { counts in
-                counts.requests[String(answer.status), default: 0] += 1
-                if !accepted { counts.errors[answer.code ?? "HTTP \(answer.status)", default: 0] += 1 }
-                for code in answer.errorCodes { counts.errors[code, default: 0] += 1 }
-                for code in answer.warningCodes { counts.warnings[code, default: 0] += 1 }
-            }
+            statistics.recordAnswer(status: answer.status, refusal: accepted ? nil : answer.code ?? "HTTP \(answer.status)",
+                                    errors: answer.errorCodes, warnings: answer.warningCodes)
             if accepted {
                 logger.debug("request delivered", metadata: ["requestId": "\(requestID)", "lane": "\(lane)", "events": "\(events)"])
             } else {

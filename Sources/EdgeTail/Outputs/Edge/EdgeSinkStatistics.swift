@@ -28,29 +28,108 @@ public struct EdgeSinkCounts: Sendable, Codable, Equatable {
     public init() {}
 }
 
+/// The sink's counts, shared with summaries, `/health` and `edgetail top`. Each
+/// `record…` method is called where the thing happens and, with metrics attached,
+/// moves the sink's Prometheus counters at that moment.
 public final class EdgeSinkStatistics: Sendable {
-    private let counts = Mutex(EdgeSinkCounts())
+    private struct State {
+        var counts = EdgeSinkCounts()
+        var metrics: SinkMetrics?
+    }
+
+    private let state = Mutex(State())
     public init() {}
-    public var snapshot: EdgeSinkCounts { counts.withLock { $0 } }
+    public var snapshot: EdgeSinkCounts { state.withLock { $0.counts } }
+
+    /// Changes of counts that are not Prometheus counters (buffer state, unsent at stop).
     func update(_ change: (inout EdgeSinkCounts) -> Void) {
-        counts.withLock { change(&$0) }
+        state.withLock { change(&$0.counts) }
+    }
+
+    /// Starts recording into `metrics`, counting first what was counted before.
+    public func attach(_ metrics: SinkMetrics) {
+        state.withLock { state in
+            guard state.metrics == nil else { return }
+            metrics.record(state.counts)
+            state.metrics = metrics
+        }
     }
 
     /// Sets the reason the sink stopped; true when it is the first.
     func withFirstFatalError(_ reason: String) -> Bool {
-        counts.withLock { counts in
-            guard counts.fatalError == nil else { return false }
-            counts.fatalError = reason
+        state.withLock { state in
+            guard state.counts.fatalError == nil else { return false }
+            state.counts.fatalError = reason
             return true
         }
     }
 
-    func recordEvents(_ events: [PendingEvent], outcome: String) {
-        counts.withLock { counts in
-            for event in events {
-                counts.byNamespace[event.namespace, default: [:]][outcome, default: 0] += 1
+    /// A request that got no answer (timeout, connection error).
+    func recordUnanswered() {
+        state.withLock { state in
+            state.counts.requests["error", default: 0] += 1
+            state.metrics?.requests.increment("error")
+        }
+    }
+
+    /// An answer: its status, and the EXEG codes it carried (the refusal's own, when
+    /// not accepted, then `errors[]` and `warnings[]`).
+    func recordAnswer(status: Int, refusal: String?, errors: [String], warnings: [String]) {
+        state.withLock { state in
+            let status = String(status)
+            state.counts.requests[status, default: 0] += 1
+            state.metrics?.requests.increment(status)
+            for code in (refusal.map { [$0] } ?? []) + errors {
+                state.counts.errors[code, default: 0] += 1
+                state.metrics?.errors.increment(code)
             }
-            if outcome == "delivered" { counts.eventsDelivered += events.count } else { counts.eventsDeadLettered += events.count }
+            for code in warnings {
+                state.counts.warnings[code, default: 0] += 1
+                state.metrics?.warnings.increment(code)
+            }
+        }
+    }
+
+    /// A transient failure about to be retried.
+    func recordRetry() {
+        state.withLock { state in
+            state.counts.retries += 1
+            state.metrics?.retries.increment()
+        }
+    }
+
+    /// Events of an earlier run found delivered or on disk: acknowledged, not sent again.
+    func recordResendsAvoided(_ count: Int) {
+        state.withLock { state in
+            state.counts.resendsAvoided += count
+            state.metrics?.resendsAvoided.add(count)
+        }
+    }
+
+    /// Events the buffer dropped (`drop_oldest`, `drop_newest`); the buffer's own
+    /// counts reach `counts.buffer` with its next published state.
+    func recordBufferDrop(reason: String, count: Int) {
+        state.withLock { $0.metrics?.bufferDrops.increment(reason, by: count) }
+    }
+
+    func recordEvents(_ events: [PendingEvent], outcome: String) {
+        state.withLock { state in
+            var byNamespace: [(String, Int)] = []
+            for event in events {
+                state.counts.byNamespace[event.namespace, default: [:]][outcome, default: 0] += 1
+                if let index = byNamespace.firstIndex(where: { $0.0 == event.namespace }) {
+                    byNamespace[index].1 += 1
+                } else {
+                    byNamespace.append((event.namespace, 1))
+                }
+            }
+            let delivered = outcome == "delivered"
+            if delivered { state.counts.eventsDelivered += events.count } else { state.counts.eventsDeadLettered += events.count }
+            guard let metrics = state.metrics else { return }
+            for (namespace, count) in byNamespace {
+                (delivered ? metrics.delivered : metrics.deadLettered).increment(namespace, by: count)
+            }
+            if !delivered { metrics.deadLetters.add(events.count) }
         }
     }
 }
