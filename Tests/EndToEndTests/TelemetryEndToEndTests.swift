@@ -112,6 +112,13 @@ import LocalEdge
         // A second scrape does not count anything twice.
         let again = try await running.get("/metrics").body
         #expect(again.contains(#"edgetail_lines_read_total{pipeline="web"} 120"#))
+        // Every metric served is in the README's list.
+        let readme = try String(contentsOf: EdgeTailProcess.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let served = metrics.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        #expect(served.count > 20)
+        for name in served {
+            #expect(readme.contains("| `\(name)` |"), "\(name) is served but not in the README's metric list")
+        }
         await running.finish()
     }
 
