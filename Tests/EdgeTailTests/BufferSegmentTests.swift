@@ -164,7 +164,7 @@ import Testing
             endpoint: https://edge.adobedc.net
             datastream_id: ds
             shutdown_timeout: 5s
-            buffer: { memory_bytes: 2MiB, disk_bytes: 1GB, when_full: drop_newest, fsync: 250ms }
+            buffer: { memory_bytes: 2MiB, disk_bytes: 1GB, when_full: drop_newest, fsync: 250ms, spill_after: 2m }
         """)
         let configuration = try ConfigurationLoader(environment: [:]).load(path: path)
         let buffer = try #require(configuration.sinks["edge"]?.edge?.buffer)
@@ -173,6 +173,7 @@ import Testing
         #expect(buffer.segmentBytes == 8 << 20)
         #expect(buffer.whenFull == .dropNewest)
         #expect(buffer.fsyncInterval == 0.25)
+        #expect(buffer.spillAfter == 120)
         #expect(configuration.sinks["edge"]?.edge?.shutdownTimeout == 5)
     }
 

@@ -9,7 +9,17 @@ import Logging
 /// restarts.
 ///
 /// An event is acknowledged to its source when delivered or dead-lettered (memory),
-/// or once its record is fsynced (disk). When neither tier has room, `when_full`
+/// or once its record is fsynced (disk).
+///
+/// Back-pressure comes before the disk: while the endpoint accepts and nothing waits
+/// on disk, a full memory means only that the sink is slower than the sources (a
+/// backlog being read), and `submit` waits for room — the lines are safe in their
+/// files, and writing, checksumming and reading them back would cost more CPU than
+/// everything else together. Events go to disk when the endpoint fails (an outage),
+/// once something is on disk already (order), or when a wait for room lasts
+/// `spill_after` (a sink so slow that rotated files might go before they are read).
+///
+/// When neither tier has room, `when_full`
 /// decides: `block` holds `submit` (and so the sources) until room frees; a full
 /// disk (ENOSPC) is treated like `block` and retried each second.
 actor EventBuffer {
@@ -107,6 +117,7 @@ actor EventBuffer {
             if events.isEmpty { return }
         }
         let size = events.totalSize
+        var waitingSince: ContinuousClock.Instant?
         while true {
             if diskCaughtUp && (!outage || disk == nil) && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
                 var numbered = events
@@ -116,6 +127,15 @@ actor EventBuffer {
                 }
                 await handToLanes(numbered, size: size)
                 return
+            }
+            if disk != nil && diskCaughtUp && !outage && accepting {
+                // Back-pressure: the sink delivers, only slower than the sources read.
+                let since = waitingSince ?? .now
+                waitingSince = since
+                if ContinuousClock.now - since < .milliseconds(Int(configuration.spillAfter * 1000)) {
+                    await withCheckedContinuation { roomWaiters.append($0) }
+                    continue
+                }
             }
             if let disk, diskWritable {
                 let recordBytes = events.reduce(0) { $0 + BufferRecord.encodedSize(namespaceBytes: $1.namespace.utf8.count, jsonBytes: $1.size) }
@@ -373,6 +393,8 @@ actor EventBuffer {
         guard let disk, !outage else { return }
         outage = true
         logger.warning("endpoint failing: events go to the disk buffer until it accepts again")
+        // Sources waiting for room now write to disk instead.
+        wakeSubmitters()
         await park(on: disk)
     }
 
@@ -387,6 +409,14 @@ actor EventBuffer {
         var waiting: [PendingEvent] = []
         for lane in lanes { waiting += await lane.waitingFromSources() }
         waiting = waiting.filter { !parked.isParked($0.serial) }
+        // Within the disk budget: what does not fit stays in memory, its sources unacknowledged.
+        var room = configuration.diskBytes - disk.diskBytes
+        if let fitting = waiting.firstIndex(where: { event in
+            room -= BufferRecord.encodedSize(namespaceBytes: event.namespace.utf8.count, jsonBytes: event.size)
+            return room < 0
+        }) {
+            waiting.removeSubrange(fitting...)
+        }
         guard !waiting.isEmpty else { return }
         let serials = waiting.map(\.serial)
         parked.propose(serials)
