@@ -25,18 +25,18 @@ enum ConsoleAssets {
     #chart .pv { fill:var(--pv); } #chart .lc { fill:var(--lc); }
     #chart text { fill:var(--muted); font-size:11px; } #chart .legend text { fill:var(--ink); font-size:12px; }
     #chart .grid { stroke:var(--line); stroke-dasharray:3 3; } #chart .base { stroke:#b8bec5; }
-    .columns { display:grid; grid-template-columns:minmax(0,1fr) 360px; gap:14px; align-items:start; }
+    .columns { display:grid; grid-template-columns:minmax(0,1fr) 320px; gap:14px; align-items:start; }
     form#filter { display:flex; gap:8px; margin-bottom:8px; }
     form#filter input, form#filter select, form#filter button { font:inherit; padding:5px 8px; border:1px solid #c9ced4; border-radius:6px; background:#fff; }
     form#filter input[name=q] { flex:2; } form#filter input[name=identity] { flex:2; }
     form#filter button { background:#1d2329; color:#fff; border-color:#1d2329; cursor:pointer; }
     table.events { width:100%; border-collapse:collapse; table-layout:fixed; }
     table.events th { text-align:left; font-weight:600; color:var(--muted); border-bottom:1px solid var(--line); padding:4px 6px; }
-    table.events th:nth-child(1) { width:140px; } table.events th:nth-child(2) { width:110px; }
-    #events-panel table.events th:nth-child(4) { width:210px; } #events-panel table.events th:nth-child(5) { width:170px; }
+    table.events th:nth-child(1) { width:162px; } table.events th:nth-child(2) { width:100px; }
+    #events-panel table.events th:nth-child(4) { width:212px; } #events-panel table.events th:nth-child(5) { width:160px; }
     #timeline-panel table.events th:nth-child(4) { width:200px; }
     table.events td { padding:4px 6px; border-bottom:1px solid #eef0f2; vertical-align:top; overflow:hidden; text-overflow:ellipsis; }
-    table.events td.url div { white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
+    table.events td.url div { overflow-wrap:anywhere; }
     td.time { font-variant-numeric:tabular-nums; white-space:nowrap; }
     td.identity a { font-family:ui-monospace,Menlo,monospace; font-size:11.5px; color:var(--ink); text-decoration:none; word-break:break-all; }
     td.identity a:hover { text-decoration:underline; }
@@ -52,7 +52,7 @@ enum ConsoleAssets {
     details.rejection summary { cursor:pointer; }
     .code { font-family:ui-monospace,Menlo,monospace; font-weight:600; padding:0 5px; border-radius:4px; background:#fde2e1; color:var(--bad); }
     .code.s2xx { background:#fff3cd; color:#8a6100; }
-    .total { float:right; color:var(--muted); font-variant-numeric:tabular-nums; }
+    .total { float:right; margin-left:8px; color:var(--muted); font-variant-numeric:tabular-nums; }
     details.rejection .meta { color:var(--muted); font-size:11.5px; margin:4px 0; }
     details.rejection ul { list-style:none; margin:0; padding:0; }
     details.rejection li { border-top:1px dashed var(--line); padding:5px 0; }
@@ -92,12 +92,18 @@ enum ConsoleAssets {
         return event.eventType || 'no type';
       }
 
+      // A name that only repeats the URL's path is left out (ConsolePage.shownName).
+      function shownName(event) {
+        if (!event.name) return false;
+        try { return new URL(event.url).pathname !== event.name; } catch (error) { return true; }
+      }
+
       // The same markup as the server's first render (ConsolePage.row).
       function row(event, withIdentity) {
         const time = event.timestamp.replace('T', ' ').slice(0, 19);
         let cells = `<td class="time" title="received ${esc(event.receivedAt)}">${esc(time)}</td>`;
         cells += `<td><span class="badge ${esc(event.kind)}">${esc(kindLabel(event))}</span>${event.linkType ? ` <span class="muted">${esc(event.linkType)}</span>` : ''}</td>`;
-        cells += `<td class="url"><div>${esc(event.url || '')}</div>${event.name ? `<div class="muted">${esc(event.name)}</div>` : ''}</td>`;
+        cells += `<td class="url"><div>${esc(event.url || '')}</div>${shownName(event) ? `<div class="muted">${esc(event.name)}</div>` : ''}</td>`;
         if (withIdentity) {
           const href = '/?visitor=' + encodeURIComponent(event.identity) + '&namespace=' + encodeURIComponent(event.namespace);
           cells += `<td class="identity"><a class="visitor" href="${esc(href)}" data-identity="${esc(event.identity)}" data-namespace="${esc(event.namespace)}"><span class="ns">${esc(event.namespace)}</span> ${esc(event.identity)}</a></td>`;
@@ -193,8 +199,8 @@ enum ConsoleAssets {
           const code = group.code || 'no code';
           const recent = group.recent.map((rejection) =>
             `<li><div class="detail">${esc(rejection.detail)}</div><div class="meta">${esc(rejection.receivedAt)} · request ${esc(rejection.requestId)}</div><pre>${esc(pretty(rejection.problem))}</pre></li>`).join('');
-          return `<details class="rejection" data-code="${esc(code)}"${open.has(code) ? ' open' : ''}><summary><span class="code s${Math.floor(group.status / 100)}xx">${esc(code)}</span> ` +
-            `<span class="title">${esc(group.title)}</span> <span class="total">${group.total}×</span></summary>` +
+          return `<details class="rejection" data-code="${esc(code)}"${open.has(code) ? ' open' : ''}><summary><span class="total">${group.total}×</span><span class="code s${Math.floor(group.status / 100)}xx">${esc(code)}</span> ` +
+            `<span class="title">${esc(group.title)}</span></summary>` +
             `<div class="meta">HTTP ${group.status}, last at ${esc(group.lastAt)}; the latest ${group.recent.length} kept</div><ul>${recent}</ul></details>`;
         }).join('') : '<p class="empty">No request refused.</p>';
       }

@@ -109,7 +109,7 @@ struct ConsolePage {
 
     private var rejectionGroups: String {
         guard !rejections.isEmpty else { return #"<p class="empty">No request refused.</p>"# }
-        return rejections.map { group in
+        return rejections.enumerated().map { index, group in
             let code = group.code ?? "no code"
             let recent = group.recent.map { rejection in
                 """
@@ -119,8 +119,8 @@ struct ConsolePage {
                 """
             }.joined()
             return """
-                <details class="rejection" data-code="\(htmlEscaped(code))"><summary><span class="code s\(group.status / 100)xx">\(htmlEscaped(code))</span> \
-                <span class="title">\(htmlEscaped(group.title))</span> <span class="total">\(group.total)×</span></summary>\
+                <details class="rejection" data-code="\(htmlEscaped(code))"\(index == 0 ? " open" : "")><summary><span class="total">\(group.total)×</span><span class="code s\(group.status / 100)xx">\(htmlEscaped(code))</span> \
+                <span class="title">\(htmlEscaped(group.title))</span></summary>\
                 <div class="meta">HTTP \(group.status), last at \(htmlEscaped(group.lastAt)); the latest \(group.recent.count) kept</div><ul>\(recent)</ul></details>
                 """
         }.joined()
@@ -136,7 +136,7 @@ struct ConsolePage {
         }
         var cells = #"<td class="time" title="received \#(htmlEscaped(event.receivedAt))">\#(htmlEscaped(String(time)))</td>"#
         cells += #"<td><span class="badge \#(event.kind)">\#(htmlEscaped(kind))</span>\#(event.linkType.map { #" <span class="muted">\#(htmlEscaped($0))</span>"# } ?? "")</td>"#
-        cells += #"<td class="url"><div>\#(htmlEscaped(event.url ?? ""))</div>\#(event.name.map { #"<div class="muted">\#(htmlEscaped($0))</div>"# } ?? "")</td>"#
+        cells += #"<td class="url"><div>\#(htmlEscaped(event.url ?? ""))</div>\#(shownName(event).map { #"<div class="muted">\#(htmlEscaped($0))</div>"# } ?? "")</td>"#
         if withIdentity {
             let href = "/?visitor=\(query(event.identity))&namespace=\(query(event.namespace))"
             cells += #"<td class="identity"><a class="visitor" href="\#(htmlEscaped(href))" data-identity="\#(htmlEscaped(event.identity))" data-namespace="\#(htmlEscaped(event.namespace))"><span class="ns">\#(htmlEscaped(event.namespace))</span> \#(htmlEscaped(event.identity))</a></td>"#
@@ -146,6 +146,13 @@ struct ConsolePage {
         }
         cells += #"<td class="data">\#(pairs.map { #"<span class="kv"><b>\#(htmlEscaped($0.0))</b> \#(htmlEscaped($0.1))</span>"# }.joined())</td>"#
         return #"<tr class="event \#(event.kind)" data-seq="\#(event.seq)">\#(cells)</tr>"#
+    }
+
+    /// The page or link name, unless it only repeats the URL's path (edgetail's default name).
+    static func shownName(_ event: ConsoleEvent) -> String? {
+        guard let name = event.name else { return nil }
+        if let url = event.url, let components = URLComponents(string: url), components.path == name { return nil }
+        return name
     }
 
     private static func query(_ text: String) -> String {
