@@ -59,6 +59,13 @@ import Testing
         #expect(page.contains("class=\"badge pageView\"") && page.contains("class=\"badge linkClick\""))
         #expect(page.contains("<b>status</b> 200"), "the demo's pipeline data (data.status) is not shown")
 
+        // A search is part of the address too.
+        let clicks = try await browser.dumpDOM(console + "?type=linkClick")
+        #expect(clicks.contains(">\(linkClicks) matching<"))
+        let clickRows = try Self.rowSequence(in: clicks, tbody: "event-rows").count
+        #expect(clickRows == min(100, linkClicks))
+        #expect(clicks.matches(of: /<tr class="event linkClick"/).count == clickRows)
+
         // The busiest visitor's timeline, opened by its address alone.
         let busiest = try database.read { db in
             try Row.fetchOne(db, sql: """
