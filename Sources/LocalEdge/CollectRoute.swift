@@ -29,13 +29,25 @@ struct CollectRoute: Sendable {
             configID: Self.datastreamID(of: request)
         )
         let response: Response
+        let refusal: EdgeProblem?
         do {
             response = try await handle(request, context: context)
+            refusal = nil
         } catch let problem as EdgeProblem {
+            refusal = problem
             response = problem.response(context)
         } catch {
             logger.error("collect failed", metadata: ["requestId": "\(context.requestID)", "error": "\(error)"])
-            response = EdgeProblem.unexpected("The events could not be stored.").response(context)
+            let problem = EdgeProblem.unexpected("The events could not be stored.")
+            refusal = problem
+            response = problem.response(context)
+        }
+        if let refusal {
+            do {
+                try await store.recordRejection(RecordedRejection(refusal, context: context))
+            } catch {
+                logger.warning("rejection not recorded", metadata: ["requestId": "\(context.requestID)", "error": "\(error)"])
+            }
         }
         await counters.record(status: response.status.code)
         return response

@@ -19,6 +19,11 @@ actor CountingEventStore: EventStore {
         tokensIssued += 1
     }
 
+    /// Nothing is kept without a dataset.
+    func recordRejection(_ rejection: RecordedRejection) async throws {}
+
+    nonisolated var console: ConsoleQueries? { nil }
+
     func stats() async throws -> LocalEdgeStats {
         LocalEdgeStats(eventsStored: eventsStored, eventTypes: eventTypes, tokensIssued: tokensIssued)
     }

@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// The local stand-in of the Edge Network collection endpoint, embeddable in
 /// tests and demos and run by `edgetail collector`.
 ///
-/// Routes: `POST /ee/v2/collect`, `POST /ims/token/v3`, `GET /stats`.
+/// Routes: `POST /ee/v2/collect`, `POST /ims/token/v3`, `GET /stats`, and the
+/// browser console at `GET /` with its JSON endpoints under `/console/` (``ConsoleRoutes``).
 public actor LocalEdgeServer {
     public let configuration: LocalEdgeConfiguration
     private let logger: Logger
@@ -72,6 +73,11 @@ public actor LocalEdgeServer {
         let counters = self.counters
 
         let router = Router()
+        ConsoleRoutes(
+            store: store,
+            counters: counters,
+            datasetDescription: configuration.databasePath.map { "dataset \($0)" } ?? "no dataset: events counted, not kept"
+        ).register(on: router)
         router.post("/ee/v2/collect") { request, _ in await collect.respond(to: request) }
         router.post("/ims/token/v3") { request, _ in await ims.respond(to: request) }
         router.get("/stats") { _, _ in
@@ -123,6 +129,11 @@ public actor LocalEdgeServer {
     /// Releases hung requests, drains connections and closes the dataset.
     public func stop() async {
         await shutDown()
+    }
+
+    /// The browser console, `http://HOST:PORT/`.
+    public var consoleURL: String {
+        baseURL + "/"
     }
 
     /// Same content as `GET /stats`.

@@ -78,7 +78,17 @@ final class SQLiteEventStore: EventStore {
                 CREATE INDEX events_identity ON events(identity_namespace, identity_id);
                 """)
         }
+        // Refused requests, for the console: the latest of each code and a count per code.
+        migrator.registerMigration("v3-rejections") { db in
+            try RejectionTable.create(db)
+        }
         return migrator
+    }
+
+    var console: ConsoleQueries? { ConsoleQueries(reader: pool) }
+
+    func recordRejection(_ rejection: RecordedRejection) async throws {
+        try await pool.write { db in try RejectionTable.insert(rejection, into: db) }
     }
 
     func store(_ events: [ValidatedEvent], requestID: String, datastreamID: String) async throws -> Int {

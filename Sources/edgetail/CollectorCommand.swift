@@ -18,7 +18,7 @@ struct CollectorCommand: AsyncParsableCommand {
 struct CollectorServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serves /ee/v2/collect, /ims/token/v3 and /stats (the default subcommand).",
+        abstract: "Serves /ee/v2/collect, /ims/token/v3, /stats and a browser console at / (the default subcommand).",
         discussion: """
             Answers only with the statuses and codes Adobe's Edge Network documents:
               EXEG-0500-401  server mode or an --authenticated-datastream:
@@ -190,7 +190,7 @@ struct CollectorService: Service {
     func run() async throws {
         _ = try await server.start()
         // First line of stdout, unbuffered: scripts and tests read the port from it.
-        let line = "listening on \(await server.baseURL)\n"
+        let line = "listening on \(await server.baseURL)\nconsole: \(await server.consoleURL)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
         try? await gracefulShutdown()
         await server.stop()

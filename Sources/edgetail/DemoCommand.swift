@@ -3,12 +3,15 @@ import EdgeTail
 import Foundation
 import LocalEdge
 import Logging
+import UnixSignals
 
 /// `edgetail demo`: the whole product in one command, without Adobe credentials.
 ///
 /// Starts the local stand-in of `/ee/v2/collect` on an ephemeral loopback port with
 /// a temporary dataset, runs the demo pipeline over the bundled sample log through
 /// the Edge sink, waits until every line is accounted for and prints what happened.
+/// With `--keep` the stand-in stays up afterwards, its browser console showing the
+/// events, until SIGINT or SIGTERM.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Runs the demo pipeline over the sample log against an embedded local Edge stand-in.")
@@ -21,6 +24,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "Where the dataset and state go (default: a new temporary directory).")
     var workDirectory: String?
+
+    @Flag(help: "Keep the stand-in running after the demo, with its browser console, until Ctrl-C or SIGTERM.")
+    var keep = false
 
     func run() async throws {
         let work = workDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("edgetail-demo-\(UUID().uuidString.prefix(8))").path
@@ -51,7 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
         let totalLines = configuration.pipelines.flatMap(\.source.include).flatMap(FileGlob.expand).reduce(0) { total, path in
             total + ((try? Data(contentsOf: URL(fileURLWithPath: path)))?.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } ?? 0)
         }
-        print("edgetail demo: local Edge stand-in at \(endpoint), dataset \(databasePath)")
+        print("edgetail demo: local Edge stand-in at \(endpoint), dataset \(databasePath), console \(await standIn.consoleURL)")
         let progress = DemoProgress(total: totalLines)
         let reporter = Task {
             while !Task.isCancelled {
@@ -72,8 +78,14 @@ struct DemoCommand: AsyncParsableCommand {
         let counts = runtime.counts.values.reduce(into: PipelineCounts()) { $0.add($1) }
         let sinks = runtime.edgeSinks.values.map(\.statistics.snapshot)
         progress.show(lines: counts.lines, delivered: sinks.reduce(0) { $0 + $1.eventsDelivered }, final: true)
-        let stored = try await standIn.stats()
-        await standIn.stop()
+        let stored: LocalEdgeStats
+        do {
+            stored = try await standIn.stats()
+        } catch {
+            await standIn.stop()
+            throw error
+        }
+        if !keep { await standIn.stop() }
 
         let deadLettered = sinks.reduce(0) { $0 + $1.eventsDeadLettered }
         let requests = sinks.reduce(0) { $0 + $1.requests.values.reduce(0, +) }
@@ -101,6 +113,14 @@ struct DemoCommand: AsyncParsableCommand {
             print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
         }
         print("query it: sqlite3 \(databasePath) 'SELECT event_type, count(*) FROM events GROUP BY 1'")
+        if keep {
+            let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+            print("console: \(await standIn.consoleURL) (the stand-in keeps running; Ctrl-C to stop)")
+            // Flushed at once: whoever started the demo reads the URL from this line.
+            fflush(nil)
+            for await _ in signals { break }
+            await standIn.stop()
+        }
         if let failure { throw CommandFailure(message: "\(failure)") }
         let accounted = counts.pageViews + counts.linkClicks + counts.droppedTotal + counts.failed
         guard accounted == counts.lines, counts.lines == totalLines,
