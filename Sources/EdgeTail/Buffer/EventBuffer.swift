@@ -47,6 +47,9 @@ actor EventBuffer {
     /// were parked there, so sources keep checkpointing through the outage.
     private var outage = false
     nonisolated let parked = ParkedEvents()
+    /// Given whenever what the buffer holds may have shrunk (events released, segments
+    /// acknowledged) or it stopped accepting: `EdgeSink.flush` waits on it for `isEmpty`.
+    nonisolated let changes = ChangeSignal()
 
     /// - Parameter requestBytes: the sink's `max_bytes`. The memory budget is raised to
     ///   two full requests per lane when set lower, or lanes would linger half-empty.
@@ -264,6 +267,7 @@ actor EventBuffer {
         memoryEvents -= events.count
         wakeSubmitters()
         wakeReader()
+        changes.signal()
     }
 
     /// Events from a segment are done: the segment may go.
@@ -271,6 +275,7 @@ actor EventBuffer {
         disk?.acknowledge(segment: segment, count: count)
         wakeSubmitters()
         publish()
+        changes.signal()
     }
 
     private func wakeSubmitters() {
@@ -423,6 +428,7 @@ actor EventBuffer {
     func stopAccepting() {
         accepting = false
         wakeSubmitters()
+        changes.signal()
     }
 
     /// Stops feeding the lanes from disk and makes everything written durable.

@@ -78,8 +78,12 @@ public enum DeadLetterReplay {
         let sink = try EdgeSink(name: name, configuration: configuration, dataDirectory: dataDirectory, logger: logger, diskBuffer: false)
         try await sink.submit(EventBatch(pipeline: "replay", bytes: bytes, events: events,
                                          acknowledgement: Acknowledgement(count: events.count) { settled.withLock { $0 = true } }))
-        while !settled.withLock({ $0 }) && sink.statistics.snapshot.fatalError == nil {
-            try await Task.sleep(for: .milliseconds(20))
+        // Each event settles before its lane releases it, and releasing (or the sink
+        // stopping) signals the buffer's changes: look again only then.
+        while true {
+            let seen = sink.buffer.changes.generation
+            if settled.withLock({ $0 }) || sink.statistics.snapshot.fatalError != nil { break }
+            await sink.buffer.changes.wait(after: seen)
         }
         try await sink.drain()
         let statistics = sink.statistics.snapshot

@@ -37,6 +37,8 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     private let workers = Mutex<[Task<Void, Never>]>([])
     private let stopped = Mutex(false)
     private let finishedWorkers = Mutex(0)
+    /// Given each time a lane worker ends, for `drain`.
+    private let workerExits = ChangeSignal()
 
     public struct FatalError: Error, CustomStringConvertible {
         public var reason: String
@@ -92,6 +94,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
                     await self.buffer.released(batch)
                 }
                 finishedWorkers.withLock { $0 += 1 }
+                workerExits.signal()
             }
         }
         workers.withLock { $0 = tasks }
@@ -114,25 +117,28 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
 
     /// Waits until the buffer is empty, giving up when `shutdown_timeout` passes
     /// without a single event delivered or dead-lettered (then `drain` leaves the
-    /// rest on disk for the next run).
+    /// rest on disk for the next run). It sleeps until the buffer says something
+    /// was released or acknowledged, and looks again only then.
     public func flush() async {
         // Everything is read: what waits in a lane goes now, not after `linger`.
         for lane in lanes { await lane.hurry() }
-        var settled = statistics.snapshot.eventsDelivered + statistics.snapshot.eventsDeadLettered
-        var lastProgress = ContinuousClock.now
         let patience = Duration.milliseconds(Int(max(configuration.shutdownTimeout, 1) * 1000))
-        while statistics.snapshot.fatalError == nil {
+        var settled = -1
+        var deadline = ContinuousClock.now + patience
+        while true {
+            let seen = buffer.changes.generation
             let snapshot = statistics.snapshot
+            if snapshot.fatalError != nil { return }
             if await buffer.isEmpty { return }
             let now = snapshot.eventsDelivered + snapshot.eventsDeadLettered
             if now != settled {
                 settled = now
-                lastProgress = .now
-            } else if ContinuousClock.now - lastProgress > patience {
+                deadline = .now + patience
+            } else if ContinuousClock.now >= deadline {
                 logger.warning("no delivery progress for \(configuration.shutdownTimeout) s; what is left stays in the buffer")
                 return
             }
-            try? await Task.sleep(for: .milliseconds(20))
+            await buffer.changes.wait(after: seen, until: deadline)
         }
     }
 
@@ -153,8 +159,10 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         for lane in lanes { await lane.close() }
         let tasks = workers.withLock { $0 }
         let deadline = ContinuousClock.now + timeout
-        while finishedWorkers.withLock({ $0 }) < tasks.count && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        while ContinuousClock.now < deadline {
+            let seen = workerExits.generation
+            if finishedWorkers.withLock({ $0 }) >= tasks.count { break }
+            await workerExits.wait(after: seen, until: deadline)
         }
         if finishedWorkers.withLock({ $0 }) < tasks.count {
             stopped.withLock { $0 = true }
