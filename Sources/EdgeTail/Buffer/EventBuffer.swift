@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The buffer between a sink's `submit` and its lanes: events wait in memory up to
 /// `memory_bytes`; beyond that they are appended to disk segments, and a reader feeds
@@ -12,6 +13,10 @@ import Logging
 /// or once its record is fsynced (disk). When neither tier has room, `when_full`
 /// decides: `block` holds `submit` (and so the sources) until room frees; a full
 /// disk (ENOSPC) is treated like `block` and retried each second.
+///
+/// Its own work — the disk reader and the fsync timer — runs in `run()`, as child
+/// tasks of the sink's `run()`, and ends with `close()`. Idle, neither wakes: the
+/// reader waits for records or room, the timer for something to make durable.
 actor EventBuffer {
     let configuration: BufferConfiguration
     let lanes: [EdgeLane]
@@ -34,12 +39,23 @@ actor EventBuffer {
     /// While the reader is handing records to the lanes, the disk is not caught up.
     private var readerBusy = false
     private var readerStopped = false
-    /// Shutdown or a stopped sink: `submit` no longer waits for room.
-    private var accepting = true
+    /// False after shutdown began or the sink stopped: `submit` no longer waits for room.
+    /// Set from outside the actor (`stopAccepting` is called from a stop signal's action).
+    private let acceptance = Mutex(true)
+    private var accepting: Bool { acceptance.withLock { $0 } }
     private var diskFullSince: ContinuousClock.Instant?
-    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
-    private var readerWaiter: CheckedContinuation<Void, Never>?
-    private var tasks: [Task<Void, Never>] = []
+    /// Given when room may have freed: a `submit` waiting for room looks again.
+    private let room = ChangeSignal()
+    /// Given when the reader may have work: records spilled, memory freed, the endpoint back.
+    private let readerWork = ChangeSignal()
+    /// Given when the fsync timer may have work: records spilled, events waiting, a full disk.
+    private let timerWork = ChangeSignal()
+    /// Set once by `close()`: the reader and the timer end.
+    private let closing = ChangeSignal()
+    /// Segments whose events were settled, waiting to be counted here. An acknowledgement's
+    /// completion is synchronous, so it leaves them here; the lane's `released` (or
+    /// `close`) counts them right after.
+    private let settledSegments = Mutex<[(segment: UInt64, count: Int)]>([])
     private var counts = BufferCounts()
     /// Events from sources get serial numbers, so they can be parked.
     private var nextSerial: UInt64 = 1
@@ -86,19 +102,13 @@ actor EventBuffer {
         self.recoveredKeys = Set(recoveredKeys)
     }
 
-    /// Starts the disk reader and the fsync timer.
-    func start() {
-        guard tasks.isEmpty else { return }
-        if disk != nil { tasks.append(Task { [weak self] in await self?.readLoop() }) }
-        let interval = Duration.milliseconds(max(Int(configuration.fsyncInterval * 1000), 50))
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                await self?.tick()
-                await self?.refreshOldestAge()
-            }
-        })
+    /// The disk reader and the fsync timer, until `close()` or cancellation.
+    func run() async {
         publish()
+        await withTaskGroup(of: Void.self) { group in
+            if disk != nil { group.addTask { await self.readLoop() } }
+            group.addTask { await self.timerLoop() }
+        }
     }
 
     // MARK: Submitting
@@ -110,7 +120,9 @@ actor EventBuffer {
             if events.isEmpty { return }
         }
         let size = events.totalSize
-        while true {
+        while !Task.isCancelled {
+            // Read before looking, so room freed meanwhile ends the wait below at once.
+            let seen = room.generation
             if diskCaughtUp && (!outage || disk == nil) && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
                 var numbered = events
                 for index in numbered.indices {
@@ -131,7 +143,13 @@ actor EventBuffer {
                     continue
                 }
             }
-            if !accepting { return }
+            if !accepting {
+                if counts.blocked {
+                    counts.blocked = false
+                    publish()
+                }
+                return
+            }
             if configuration.whenFull == .block || !diskWritable {
                 // A full disk holds the sources whatever `when_full` says: nothing is
                 // dropped for a condition that clears by itself.
@@ -139,8 +157,9 @@ actor EventBuffer {
                 if !counts.blocked {
                     counts.blocked = true
                     publish()
+                    timerWork.signal()
                 }
-                await withCheckedContinuation { roomWaiters.append($0) }
+                await room.wait(after: seen)
             } else {
                 // `drop_newest`, or `drop_oldest` with no segment left to drop.
                 counts.drops["drop_newest", default: 0] += events.count
@@ -165,6 +184,7 @@ actor EventBuffer {
     private func handToLanes(_ events: [PendingEvent], size: Int) async {
         memoryHeld += size
         memoryEvents += events.count
+        timerWork.signal()
         var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
         for event in events { byLane[Int(event.identityHash % UInt64(lanes.count))].append(event) }
         for (index, events) in byLane.enumerated() where !events.isEmpty {
@@ -236,6 +256,7 @@ actor EventBuffer {
             }
         }
         wakeReader()
+        timerWork.signal()
         publish()
         return true
     }
@@ -257,12 +278,15 @@ actor EventBuffer {
                          metadata: ["error": "\(error)"])
         }
         diskFullSince = .now
+        timerWork.signal()
     }
 
     // MARK: Releasing
 
-    /// A lane finished with events (delivered or dead-lettered): their memory is free.
+    /// A lane finished with events (delivered or dead-lettered): their memory is free,
+    /// and the segments of those that came from disk may go.
     func released(_ events: [PendingEvent]) {
+        countSettledSegments()
         memoryHeld -= events.totalSize
         memoryEvents -= events.count
         wakeSubmitters()
@@ -270,19 +294,32 @@ actor EventBuffer {
         changes.signal()
     }
 
-    /// Events from a segment are done: the segment may go.
-    func segmentAcknowledged(_ segment: UInt64, count: Int) {
-        disk?.acknowledge(segment: segment, count: count)
+    /// Events from a segment are settled (the completion of the segment's acknowledgement).
+    private nonisolated func segmentSettled(_ segment: UInt64, count: Int) {
+        settledSegments.withLock { $0.append((segment, count)) }
+    }
+
+    /// An acknowledgement that counts events of a segment back to it.
+    private func segmentAcknowledgement(_ segment: UInt64, count: Int) -> Acknowledgement {
+        Acknowledgement(count: count) { [weak self] in self?.segmentSettled(segment, count: count) }
+    }
+
+    /// Counts the settled segment events: finished segments are deleted.
+    private func countSettledSegments() {
+        let settled = settledSegments.withLock { settled in
+            defer { settled.removeAll() }
+            return settled
+        }
+        guard !settled.isEmpty else { return }
+        for (segment, count) in settled { disk?.acknowledge(segment: segment, count: count) }
         wakeSubmitters()
         publish()
         changes.signal()
     }
 
     private func wakeSubmitters() {
-        let waiters = roomWaiters
-        roomWaiters.removeAll()
-        if !waiters.isEmpty && counts.blocked { counts.blocked = false }
-        for waiter in waiters { waiter.resume() }
+        if counts.blocked { counts.blocked = false }
+        room.signal()
     }
 
     // MARK: Reading the disk
@@ -290,9 +327,12 @@ actor EventBuffer {
     private func readLoop() async {
         guard let disk else { return }
         while !Task.isCancelled && !readerStopped {
+            // Read before looking, so work signalled meanwhile ends the wait at once.
+            let seen = readerWork.generation
+            countSettledSegments()
             let room = configuration.memoryBytes - memoryHeld
             guard memoryHeld == 0 || room >= configuration.memoryBytes / 4 else {
-                await waitForReaderWork()
+                await readerWork.wait(after: seen)
                 continue
             }
             let batch: (segment: UInt64, records: [BufferRecord])?
@@ -311,14 +351,11 @@ actor EventBuffer {
                 }
                 wakeSubmitters()
                 publish()
-                await waitForReaderWork()
+                await readerWork.wait(after: seen)
                 continue
             }
             readerBusy = true
-            let segment = batch.segment
-            let acknowledgement = Acknowledgement(count: batch.records.count) { [weak self] in
-                Task { await self?.segmentAcknowledged(segment, count: batch.records.count) }
-            }
+            let acknowledgement = segmentAcknowledgement(batch.segment, count: batch.records.count)
             let events = batch.records.map { record in
                 var event = PendingEvent(bytes: record.json, range: ByteRange(0, record.json.count),
                                          acknowledgement: acknowledgement, namespace: record.namespace,
@@ -328,23 +365,44 @@ actor EventBuffer {
                 return event
             }
             var fresh = events
-            if checksEarlierRuns { skipSettled(&fresh) }
+            if checksEarlierRuns {
+                skipSettled(&fresh)
+                countSettledSegments()
+            }
             await handToLanes(fresh, size: fresh.totalSize)
             readerBusy = false
             publish()
         }
     }
 
-    private func waitForReaderWork() async {
-        await withCheckedContinuation { continuation in
-            if let previous = readerWaiter { previous.resume() }
-            readerWaiter = continuation
+    private func wakeReader() {
+        readerWork.signal()
+    }
+
+    // MARK: The fsync timer
+
+    /// Every fsync interval while something is unsynced, waits or is held back: makes
+    /// records durable, retries a full disk, refreshes the counts. With nothing of
+    /// that kind it sleeps until `timerWork` is signalled, so an idle buffer never wakes.
+    private func timerLoop() async {
+        let interval = Duration.milliseconds(max(Int(configuration.fsyncInterval * 1000), 50))
+        while !Task.isCancelled && !closing.hasChanged {
+            let seen = timerWork.generation
+            if timerHasWork {
+                await closing.wait(after: 0, until: ContinuousClock.now + interval)
+                if closing.hasChanged { return }
+                tick()
+                await refreshOldestAge()
+            } else {
+                // The last refresh may have seen events that are gone now.
+                if counts.oldestEventAgeSeconds != nil { await refreshOldestAge() }
+                await timerWork.wait(after: seen)
+            }
         }
     }
 
-    private func wakeReader() {
-        readerWaiter?.resume()
-        readerWaiter = nil
+    private var timerHasWork: Bool {
+        !awaitingSync.isEmpty || (disk?.hasUnsynced ?? false) || diskFullSince != nil || counts.blocked || !isEmpty
     }
 
     /// Each fsync interval: make spilled records durable and acknowledge them; retry
@@ -403,14 +461,14 @@ actor EventBuffer {
             diskFull(error)
             return
         }
-        let count = waiting.count
-        let segmentAcknowledgement = Acknowledgement(count: count) { [weak self] in
-            Task { await self?.segmentAcknowledged(segment, count: count) }
-        }
+        let parking = segmentAcknowledgement(segment, count: waiting.count)
         recordBuffered(waiting)
-        let (sources, settledMeanwhile) = parked.commit(waiting, to: segmentAcknowledgement)
+        let (sources, settledMeanwhile) = parked.commit(waiting, to: parking)
         for source in sources { source.acknowledge() }
-        if settledMeanwhile > 0 { segmentAcknowledgement.acknowledge(settledMeanwhile) }
+        if settledMeanwhile > 0 {
+            parking.acknowledge(settledMeanwhile)
+            countSettledSegments()
+        }
         counts.spilledEvents += sources.count
         counts.spilledBytes += bytes.count
         logger.info("events waiting in memory parked on disk", metadata: ["events": "\(sources.count)"])
@@ -425,9 +483,9 @@ actor EventBuffer {
     // MARK: Shutdown
 
     /// Frees every `submit` waiting for room, without taking its events.
-    func stopAccepting() {
-        accepting = false
-        wakeSubmitters()
+    nonisolated func stopAccepting() {
+        acceptance.withLock { $0 = false }
+        room.signal()
         changes.signal()
     }
 
@@ -444,7 +502,6 @@ actor EventBuffer {
     /// from disk are still in their segments.
     /// Returns how many were written, and how many could not be (read again next start).
     func persistUndelivered(_ events: [PendingEvent]) -> (written: Int, notWritten: Int) {
-        for task in tasks { task.cancel() }
         let fromMemory = events.filter { !$0.fromDisk && !parked.isParked($0.serial) }
         guard !fromMemory.isEmpty else { return (0, 0) }
         guard let disk else { return (0, fromMemory.count) }
@@ -463,9 +520,13 @@ actor EventBuffer {
         return (fromMemory.count, 0)
     }
 
-    /// Final durability at shutdown.
+    /// Final durability at shutdown; `run()` ends.
     func close() {
-        for task in tasks { task.cancel() }
+        readerStopped = true
+        closing.signal()
+        readerWork.signal()
+        timerWork.signal()
+        countSettledSegments()
         tick()
         do { try disk?.seal() } catch { logger.error("cannot close the buffer segment: \(error)") }
         disk?.syncDirectory()

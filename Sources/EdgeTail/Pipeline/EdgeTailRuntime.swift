@@ -264,24 +264,35 @@ public final class EdgeTailRuntime: Sendable {
 
     // MARK: Groups
 
+    /// The group's task: its Edge sink runs beside its pipelines, and ends once the
+    /// last pipeline has drained it.
     private func start(_ group: Group, mode: PipelineRunner.Mode) -> Task<Void, Never> {
         let logger = logger
         return Task { [self] in
-            await withTaskGroup(of: Void.self) { tasks in
-                for (index, runner) in group.runners.enumerated() {
-                    tasks.addTask {
-                        do {
-                            try await runner.run(mode: mode, stop: group.stop)
-                        } catch {
-                            logger.error("pipeline stopped", metadata: ["pipeline": "\(runner.plan.name)", "error": "\(error)"])
-                            self.state.withLock { state in
-                                state.failures[runner.plan.name] = "\(error)"
-                                state.errors.append(error)
-                            }
+            await withTaskGroup(of: Void.self) { sinks in
+                if let edge = group.edge { sinks.addTask { await edge.runUntilDrained() } }
+                await runPipelines(group, mode: mode, logger: logger)
+                // Drained by now, so it has ended; cancelling is only a safeguard.
+                sinks.cancelAll()
+            }
+        }
+    }
+
+    private func runPipelines(_ group: Group, mode: PipelineRunner.Mode, logger: Logger) async {
+        await withTaskGroup(of: Void.self) { tasks in
+            for (index, runner) in group.runners.enumerated() {
+                tasks.addTask {
+                    do {
+                        try await runner.run(mode: mode, stop: group.stop)
+                    } catch {
+                        logger.error("pipeline stopped", metadata: ["pipeline": "\(runner.plan.name)", "error": "\(error)"])
+                        self.state.withLock { state in
+                            state.failures[runner.plan.name] = "\(error)"
+                            state.errors.append(error)
                         }
-                        // A pipeline that failed before draining still lets go of the sink.
-                        try? await group.shared.release(index)
                     }
+                    // A pipeline that failed before draining still lets go of the sink.
+                    try? await group.shared.release(index)
                 }
             }
         }
@@ -297,9 +308,8 @@ public final class EdgeTailRuntime: Sendable {
         do {
             try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger, metrics: metrics)
         } catch {
-            // Sinks made before the failure hold HTTP clients: close them.
-            let made = groups.values.map(\.shared.sink)
-            Task { for sink in made { try? await sink.drain() } }
+            // Edge sinks made before the failure hold HTTP clients: close them.
+            for group in groups.values { group.edge?.discard() }
             throw error
         }
         for plan in plans where configuration.sinks[plan.sink] == nil {
