@@ -56,6 +56,8 @@ actor EventBuffer {
     /// completion is synchronous, so it leaves them here; the lane's `released` (or
     /// `close`) counts them right after.
     private let settledSegments = Mutex<[(segment: UInt64, count: Int)]>([])
+    /// Where fsyncs of the segments run, off the cooperative pool (with a disk tier).
+    private let durability: BlockingCaller?
     private var counts = BufferCounts()
     /// Events from sources get serial numbers, so they can be parked.
     private var nextSerial: UInt64 = 1
@@ -96,8 +98,10 @@ actor EventBuffer {
             counts.tornRecords = recovery.tornRecords
             counts.corruptSegments = recovery.corruptSegments.count
             self.disk = disk
+            durability = BlockingCaller(name: "edgetail-fsync")
         } else {
             disk = nil
+            durability = nil
         }
         self.recoveredKeys = Set(recoveredKeys)
     }
@@ -135,7 +139,11 @@ actor EventBuffer {
             if let disk, diskWritable {
                 let recordBytes = events.reduce(0) { $0 + BufferRecord.encodedSize(namespaceBytes: $1.namespace.utf8.count, jsonBytes: $1.size) }
                 if disk.diskBytes + recordBytes <= configuration.diskBytes || disk.diskBytes == 0 {
-                    if spill(events, to: disk) { return }
+                    if spill(events, to: disk) {
+                        // `fsync: 0`: acknowledged only once durable, one fsync per batch.
+                        if configuration.fsyncInterval == 0 { await syncSpilled() }
+                        return
+                    }
                 } else if configuration.whenFull == .dropOldest, let dropped = disk.dropOldest() {
                     counts.drops["drop_oldest", default: 0] += dropped
                     logger.warning("buffer full: oldest segment dropped", metadata: ["events": "\(dropped)"])
@@ -228,7 +236,6 @@ actor EventBuffer {
         let bytes = Self.records(events, now: now)
         do {
             try disk.append(bytes, records: events.count, writtenAt: now)
-            if configuration.fsyncInterval == 0 { try disk.sync() }
         } catch {
             diskFull(error)
             return false
@@ -239,20 +246,15 @@ actor EventBuffer {
         }
         counts.spilledEvents += events.count
         counts.spilledBytes += bytes.count
-        if configuration.fsyncInterval == 0 {
-            recordBuffered(events)
-            for event in events { event.acknowledgement.acknowledge() }
-        } else {
-            // Recorded as buffered only once fsynced, like the acknowledgement: a record
-            // lost with the page cache must not make a restart skip its line.
-            awaitingSyncKeys += events.compactMap { DeliveryLog.key(ofEvent: $0.json) }
-            // Events of one source batch share an acknowledgement: one entry per run of them.
-            for event in events {
-                if let last = awaitingSync.last, last.0 === event.acknowledgement {
-                    awaitingSync[awaitingSync.count - 1].1 += 1
-                } else {
-                    awaitingSync.append((event.acknowledgement, 1))
-                }
+        // Recorded as buffered only once fsynced, like the acknowledgement: a record
+        // lost with the page cache must not make a restart skip its line.
+        awaitingSyncKeys += events.compactMap { DeliveryLog.key(ofEvent: $0.json) }
+        // Events of one source batch share an acknowledgement: one entry per run of them.
+        for event in events {
+            if let last = awaitingSync.last, last.0 === event.acknowledgement {
+                awaitingSync[awaitingSync.count - 1].1 += 1
+            } else {
+                awaitingSync.append((event.acknowledgement, 1))
             }
         }
         wakeReader()
@@ -391,7 +393,7 @@ actor EventBuffer {
             if timerHasWork {
                 await closing.wait(after: 0, until: ContinuousClock.now + interval)
                 if closing.hasChanged { return }
-                tick()
+                await tick()
                 await refreshOldestAge()
             } else {
                 // The last refresh may have seen events that are gone now.
@@ -407,21 +409,36 @@ actor EventBuffer {
 
     /// Each fsync interval: make spilled records durable and acknowledge them; retry
     /// a full disk; refresh the counts.
-    private func tick() {
-        if let disk, !awaitingSync.isEmpty || disk.hasUnsynced {
-            do {
-                try disk.sync()
-                deliveryLog?.record(awaitingSyncKeys, as: .buffered)
-                awaitingSyncKeys.removeAll()
-                let done = awaitingSync
-                awaitingSync.removeAll()
-                for (acknowledgement, count) in done { acknowledgement.acknowledge(count) }
-            } catch {
-                diskFull(error)
-            }
-        }
+    private func tick() async {
+        await syncSpilled()
         if diskFullSince != nil || counts.blocked { wakeSubmitters() }
         publish()
+    }
+
+    /// Makes the records spilled so far durable — one fsync, on the buffer's own
+    /// thread, so a slow disk holds no thread of the cooperative pool — and then
+    /// acknowledges them. Records spilled while it waits wait for the next one.
+    private func syncSpilled() async {
+        guard let disk, let durability, !awaitingSync.isEmpty || disk.hasUnsynced else { return }
+        let covered = awaitingSync
+        let coveredKeys = awaitingSyncKeys
+        awaitingSync.removeAll()
+        awaitingSyncKeys.removeAll()
+        do throws(SegmentError) {
+            // Nil when a seal made everything durable already.
+            if let target = try disk.detachedSync() {
+                let descriptor = target.descriptor
+                let failure = await durability.run { SegmentWriter.syncAndClose(descriptor) }
+                if failure != 0 { throw SegmentError(path: target.writer.path, operation: "fsync", code: failure) }
+                target.writer.synced(upTo: target.size)
+            }
+            deliveryLog?.record(coveredKeys, as: .buffered)
+            for (acknowledgement, count) in covered { acknowledgement.acknowledge(count) }
+        } catch {
+            awaitingSync = covered + awaitingSync
+            awaitingSyncKeys = coveredKeys + awaitingSyncKeys
+            diskFull(error)
+        }
     }
 
     // MARK: Outages
@@ -490,10 +507,10 @@ actor EventBuffer {
     }
 
     /// Stops feeding the lanes from disk and makes everything written durable.
-    func stopReading() {
+    func stopReading() async {
         readerStopped = true
         wakeReader()
-        tick()
+        await tick()
     }
 
     /// After the shutdown timeout: events that were in memory and not delivered are
@@ -521,13 +538,13 @@ actor EventBuffer {
     }
 
     /// Final durability at shutdown; `run()` ends.
-    func close() {
+    func close() async {
         readerStopped = true
         closing.signal()
         readerWork.signal()
         timerWork.signal()
         countSettledSegments()
-        tick()
+        await tick()
         do { try disk?.seal() } catch { logger.error("cannot close the buffer segment: \(error)") }
         disk?.syncDirectory()
         disk?.unlock()
