@@ -68,11 +68,13 @@ actor EventBuffer {
     /// Given whenever what the buffer holds may have shrunk (events released, segments
     /// acknowledged) or it stopped accepting: `EdgeSink.flush` waits on it for `isEmpty`.
     nonisolated let changes = ChangeSignal()
+    /// The sink's: signalled when sources start or stop being held back.
+    private let activity: ChangeSignal?
 
     /// - Parameter requestBytes: the sink's `max_bytes`. The memory budget is raised to
     ///   two full requests per lane when set lower, or lanes would linger half-empty.
     init(configuration: BufferConfiguration, directory: String, lanes: [EdgeLane], requestBytes: Int,
-         deliveryLog: DeliveryLog? = nil, statistics: EdgeSinkStatistics, logger: Logger) throws {
+         deliveryLog: DeliveryLog? = nil, statistics: EdgeSinkStatistics, activity: ChangeSignal? = nil, logger: Logger) throws {
         var configuration = configuration
         let floor = 2 * lanes.count * requestBytes
         if configuration.memoryBytes < floor {
@@ -85,6 +87,7 @@ actor EventBuffer {
         self.statistics = statistics
         self.logger = logger
         self.deliveryLog = deliveryLog
+        self.activity = activity
         var recoveredKeys: [UInt64] = []
         if configuration.diskBytes > 0 {
             let disk = try DiskSpill(directory: directory, segmentBytes: configuration.segmentBytes, logger: logger)
@@ -155,6 +158,7 @@ actor EventBuffer {
                 if counts.blocked {
                     counts.blocked = false
                     publish()
+                    activity?.signal()
                 }
                 return
             }
@@ -166,6 +170,7 @@ actor EventBuffer {
                     counts.blocked = true
                     publish()
                     timerWork.signal()
+                    activity?.signal()
                 }
                 await room.wait(after: seen)
             } else {
@@ -320,7 +325,11 @@ actor EventBuffer {
     }
 
     private func wakeSubmitters() {
-        if counts.blocked { counts.blocked = false }
+        if counts.blocked {
+            counts.blocked = false
+            publish()
+            activity?.signal()
+        }
         room.signal()
     }
 

@@ -36,6 +36,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
     let deliveryLog: DeliveryLog?
     /// The longest run of 500s that bisecting one bad event out of a full request causes.
     let bisectionDepth: Int
+    let activity: ChangeSignal?
     private let progress = Mutex((serverErrorStreak: 0, successes: 0))
     /// Codes of `errors[]`/`warnings[]` already logged once.
     private let noticesLogged = Mutex<Set<String>>([])
@@ -64,8 +65,16 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
 
     /// - Parameter diskBuffer: false for a sink that must not touch the buffer on
     ///   disk (a dead-letter replay beside a running daemon).
-    public init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger,
-                diskBuffer: Bool = true) throws {
+    public convenience init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger,
+                            diskBuffer: Bool = true) throws {
+        try self.init(name: name, configuration: configuration, dataDirectory: dataDirectory, logger: logger,
+                      diskBuffer: diskBuffer, activity: nil)
+    }
+
+    /// - Parameter activity: signalled when a request ends or the buffer fills or
+    ///   frees, for whoever logs the sink's state changes.
+    init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger,
+         diskBuffer: Bool, activity: ChangeSignal?) throws {
         self.name = name
         self.configuration = configuration
         var logger = logger
@@ -88,7 +97,8 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         buffer = try EventBuffer(configuration: bufferConfiguration,
                                  directory: Self.bufferDirectory(dataDirectory: dataDirectory, sink: name),
                                  lanes: lanes, requestBytes: configuration.maxBytes, deliveryLog: deliveryLog,
-                                 statistics: statistics, logger: self.logger)
+                                 statistics: statistics, activity: activity, logger: self.logger)
+        self.activity = activity
         // The HTTP client comes last: nothing may throw once it exists.
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
@@ -387,6 +397,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
                                           "answer": "\(String(decoding: answer.body.prefix(2048), as: UTF8.self))"])
             }
         }
+        activity?.signal()
         return progress.withLock { progress in
             switch outcome {
             case .answered(let answer) where (200..<300).contains(answer.status):
