@@ -14,6 +14,15 @@ import Synchronization
 /// decides: `block` holds `submit` (and so the sources) until room frees; a full
 /// disk (ENOSPC) is treated like `block` and retried each second.
 ///
+/// How an acknowledgement travels, all of it in this actor: a pipeline's batch carries
+/// one `Acknowledgement`, told once per event, that advances its source in the
+/// `AcknowledgementLedger` (and so the checkpoint). An event spilled to disk tells it
+/// in `syncSpilled`, after the fsync. An event in memory goes to a lane; the sink's
+/// lane worker hands it back to `settle` once delivered or dead-lettered, which tells
+/// its source — or, if it was parked during an outage (its source told then), counts
+/// it in the parking segment. An event read from a segment is counted in that segment,
+/// which is deleted once all its events are.
+///
 /// Its own work — the disk reader and the fsync timer — runs in `run()`, as child
 /// tasks of the sink's `run()`, and ends with `close()`. Idle, neither wakes: the
 /// reader waits for records or room, the timer for something to make durable.
@@ -52,10 +61,6 @@ actor EventBuffer {
     private let timerWork = ChangeSignal()
     /// Set once by `close()`: the reader and the timer end.
     private let closing = ChangeSignal()
-    /// Segments whose events were settled, waiting to be counted here. An acknowledgement's
-    /// completion is synchronous, so it leaves them here; the lane's `released` (or
-    /// `close`) counts them right after.
-    private let settledSegments = Mutex<[(segment: UInt64, count: Int)]>([])
     /// Where fsyncs of the segments run, off the cooperative pool (with a disk tier).
     private let durability: BlockingCaller?
     private var counts = BufferCounts()
@@ -64,7 +69,14 @@ actor EventBuffer {
     /// The endpoint is failing: new events go to disk, and those waiting in memory
     /// were parked there, so sources keep checkpointing through the outage.
     private var outage = false
-    nonisolated let parked = ParkedEvents()
+    /// Serials of source events in the lanes not yet settled (delivered or dead-lettered):
+    /// only these may be parked, or written to disk at shutdown.
+    private var unsettled: Set<UInt64> = []
+    /// Serials of events parked during an outage, and the segment that holds each.
+    private var parkedIn: [UInt64: UInt64] = [:]
+    /// What events read from a segment carry: `settle` counts them in their segment,
+    /// not through an acknowledgement.
+    private static let countedInSegment = Acknowledgement(count: 0) {}
     /// Given whenever what the buffer holds may have shrunk (events released, segments
     /// acknowledged) or it stopped accepting: `EdgeSink.flush` waits on it for `isEmpty`.
     nonisolated let changes = ChangeSignal()
@@ -134,6 +146,7 @@ actor EventBuffer {
                 var numbered = events
                 for index in numbered.indices {
                     numbered[index].serial = nextSerial
+                    unsettled.insert(nextSerial)
                     nextSerial += 1
                 }
                 await handToLanes(numbered, size: size)
@@ -221,7 +234,7 @@ actor EventBuffer {
             } else {
                 return false
             }
-            event.acknowledgement.acknowledge()
+            if let segment = acknowledge(event) { disk?.acknowledge(segment: segment, count: 1) }
             return true
         }
         guard !delivered.isEmpty || !buffered.isEmpty else { return }
@@ -290,37 +303,52 @@ actor EventBuffer {
 
     // MARK: Releasing
 
-    /// A lane finished with events (delivered or dead-lettered): their memory is free,
-    /// and the segments of those that came from disk may go.
+    // MARK: Settling
+
+    /// Events delivered or dead-lettered (by a lane's worker, as each request settles):
+    /// their source is told, or their segment counts them; finished segments are deleted.
+    func settle(_ events: [PendingEvent]) {
+        // Counted per run of one segment's events: a request's events mostly share one.
+        var run: (segment: UInt64, count: Int)?
+        for event in events {
+            guard let segment = acknowledge(event) else { continue }
+            if let current = run, current.segment != segment {
+                disk?.acknowledge(segment: current.segment, count: current.count)
+                run = nil
+            }
+            run = (segment, (run?.count ?? 0) + 1)
+        }
+        guard let run else { return }
+        disk?.acknowledge(segment: run.segment, count: run.count)
+        // Finished segments are deleted: room for sources held back, and news for `flush`.
+        wakeSubmitters()
+        publish()
+        changes.signal()
+    }
+
+    /// Where a settled event is acknowledged: the segment it was read from or parked
+    /// in (returned, for the caller to count), else its source, once.
+    private func acknowledge(_ event: PendingEvent) -> UInt64? {
+        if event.fromDisk { return event.segment }
+        if let segment = parkedIn.removeValue(forKey: event.serial) {
+            unsettled.remove(event.serial)
+            return segment
+        }
+        // Serial 0: a source event skipped before it was numbered (`skipSettled`).
+        if unsettled.remove(event.serial) != nil || event.serial == 0 {
+            event.acknowledgement.acknowledge()
+        }
+        return nil
+    }
+
+    // MARK: Releasing
+
+    /// A lane finished with events (settled, or given up at shutdown): their memory is free.
     func released(_ events: [PendingEvent]) {
-        countSettledSegments()
         memoryHeld -= events.totalSize
         memoryEvents -= events.count
         wakeSubmitters()
         wakeReader()
-        changes.signal()
-    }
-
-    /// Events from a segment are settled (the completion of the segment's acknowledgement).
-    private nonisolated func segmentSettled(_ segment: UInt64, count: Int) {
-        settledSegments.withLock { $0.append((segment, count)) }
-    }
-
-    /// An acknowledgement that counts events of a segment back to it.
-    private func segmentAcknowledgement(_ segment: UInt64, count: Int) -> Acknowledgement {
-        Acknowledgement(count: count) { [weak self] in self?.segmentSettled(segment, count: count) }
-    }
-
-    /// Counts the settled segment events: finished segments are deleted.
-    private func countSettledSegments() {
-        let settled = settledSegments.withLock { settled in
-            defer { settled.removeAll() }
-            return settled
-        }
-        guard !settled.isEmpty else { return }
-        for (segment, count) in settled { disk?.acknowledge(segment: segment, count: count) }
-        wakeSubmitters()
-        publish()
         changes.signal()
     }
 
@@ -340,7 +368,6 @@ actor EventBuffer {
         while !Task.isCancelled && !readerStopped {
             // Read before looking, so work signalled meanwhile ends the wait at once.
             let seen = readerWork.generation
-            countSettledSegments()
             let room = configuration.memoryBytes - memoryHeld
             guard memoryHeld == 0 || room >= configuration.memoryBytes / 4 else {
                 await readerWork.wait(after: seen)
@@ -366,20 +393,17 @@ actor EventBuffer {
                 continue
             }
             readerBusy = true
-            let acknowledgement = segmentAcknowledgement(batch.segment, count: batch.records.count)
             let events = batch.records.map { record in
                 var event = PendingEvent(bytes: record.json, range: ByteRange(0, record.json.count),
-                                         acknowledgement: acknowledgement, namespace: record.namespace,
+                                         acknowledgement: Self.countedInSegment, namespace: record.namespace,
                                          identityHash: record.identityHash)
                 event.enteredAt = record.writtenAt
                 event.fromDisk = true
+                event.segment = batch.segment
                 return event
             }
             var fresh = events
-            if checksEarlierRuns {
-                skipSettled(&fresh)
-                countSettledSegments()
-            }
+            if checksEarlierRuns { skipSettled(&fresh) }
             await handToLanes(fresh, size: fresh.totalSize)
             readerBusy = false
             publish()
@@ -473,31 +497,27 @@ actor EventBuffer {
     private func park(on disk: DiskSpill) async {
         var waiting: [PendingEvent] = []
         for lane in lanes { waiting += await lane.waitingFromSources() }
-        waiting = waiting.filter { !parked.isParked($0.serial) }
+        // From here on nothing awaits, so nothing settles meanwhile: what is unsettled
+        // and not parked yet is parked, and its source told, exactly once.
+        waiting = waiting.filter { unsettled.contains($0.serial) && parkedIn[$0.serial] == nil }
         guard !waiting.isEmpty else { return }
-        let serials = waiting.map(\.serial)
-        parked.propose(serials)
         let now = Date().timeIntervalSince1970
         let bytes = Self.records(waiting, now: now)
         let segment: UInt64
         do {
             segment = try disk.prepend(bytes, records: waiting.count, writtenAt: now, alreadyRead: true)
         } catch {
-            parked.abandon(serials)
             diskFull(error)
             return
         }
-        let parking = segmentAcknowledgement(segment, count: waiting.count)
         recordBuffered(waiting)
-        let (sources, settledMeanwhile) = parked.commit(waiting, to: parking)
-        for source in sources { source.acknowledge() }
-        if settledMeanwhile > 0 {
-            parking.acknowledge(settledMeanwhile)
-            countSettledSegments()
+        for event in waiting {
+            parkedIn[event.serial] = segment
+            event.acknowledgement.acknowledge()
         }
-        counts.spilledEvents += sources.count
+        counts.spilledEvents += waiting.count
         counts.spilledBytes += bytes.count
-        logger.info("events waiting in memory parked on disk", metadata: ["events": "\(sources.count)"])
+        logger.info("events waiting in memory parked on disk", metadata: ["events": "\(waiting.count)"])
         publish()
     }
 
@@ -528,7 +548,7 @@ actor EventBuffer {
     /// from disk are still in their segments.
     /// Returns how many were written, and how many could not be (read again next start).
     func persistUndelivered(_ events: [PendingEvent]) -> (written: Int, notWritten: Int) {
-        let fromMemory = events.filter { !$0.fromDisk && !parked.isParked($0.serial) }
+        let fromMemory = events.filter { !$0.fromDisk && unsettled.contains($0.serial) && parkedIn[$0.serial] == nil }
         guard !fromMemory.isEmpty else { return (0, 0) }
         guard let disk else { return (0, fromMemory.count) }
         let now = Date().timeIntervalSince1970
@@ -542,7 +562,10 @@ actor EventBuffer {
             return (0, fromMemory.count)
         }
         recordBuffered(fromMemory)
-        for event in fromMemory { event.acknowledgement.acknowledge() }
+        for event in fromMemory {
+            unsettled.remove(event.serial)
+            event.acknowledgement.acknowledge()
+        }
         return (fromMemory.count, 0)
     }
 
@@ -552,7 +575,6 @@ actor EventBuffer {
         closing.signal()
         readerWork.signal()
         timerWork.signal()
-        countSettledSegments()
         await tick()
         do { try disk?.seal() } catch { logger.error("cannot close the buffer segment: \(error)") }
         disk?.syncDirectory()

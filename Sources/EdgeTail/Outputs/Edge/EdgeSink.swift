@@ -322,7 +322,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
                 await buffer.endpointAccepting()
                 deliveryLog?.record(group.compactMap { DeliveryLog.key(ofEvent: $0.json) })
                 statistics.recordEvents(group, outcome: "delivered")
-                for event in group { buffer.parked.settle(event) }
+                await buffer.settle(group)
                 queue.removeFirst()
                 backoff.reset()
                 transientFailures = 0
@@ -455,7 +455,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         }
         logger.warning("events dead-lettered", metadata: ["count": "\(events.count)", "reason": "\(reason)"])
         statistics.recordEvents(events, outcome: "dead_lettered")
-        for event in events { buffer.parked.settle(event) }
+        await buffer.settle(events)
     }
 
     private func halt(reason: String) async {
