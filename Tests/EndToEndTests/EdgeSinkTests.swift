@@ -36,11 +36,12 @@ import LocalEdge
         // harness's 2 s, so this test allows 30 s.
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) { $0.timeout = 30 },
                                 dataDirectory: setup.directory.path, logger: quietLogger)
-        async let sinkRun: Void = sink.runUntilDrained()
+        // As a `Service` outside a service group: it runs until drained by its owner.
+        async let sinkRun: Void = sink.run()
         try await send(batches, to: sink)
         try await waitUntil("all 3000 events are acknowledged") { counter.value == 3000 }
         try await sink.drain()
-        await sinkRun
+        try await sinkRun
         let stats = try await setup.server.stats()
         await setup.server.stop()
         #expect(stats.eventsStored == 3000)
