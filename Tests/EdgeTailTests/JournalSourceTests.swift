@@ -149,7 +149,7 @@ import Testing
         #expect(later == (5..<7).map(JournalFiles.accessLine))
     }
 
-    @Test func followsEntriesAppendedByAnotherWriter() throws {
+    @Test func followsEntriesAppendedByAnotherWriter() async throws {
         try JournalFiles.write(JournalFiles.accessEntries(0..<100), to: directory.path + "/j/a.journal")
         let follower = try source(try plan("directory: \(directory.path)/j"), followWait: .milliseconds(100))
         var read = messages(try drain(follower))
@@ -158,12 +158,12 @@ import Testing
         let writer = try JournalFiles.Writer(path: directory.path + "/j/b.journal")
         for chunk in 0..<20 {
             try writer.write(JournalFiles.accessEntries((100 + chunk * 100)..<(200 + chunk * 100)))
-            if let batch = try follower.next() { read += messages([batch]) }
+            if let batch = try follower.next() { read += messages([batch]) } else { await follower.waitForData(upTo: .seconds(1)) }
         }
         try? writer.input.fileHandleForWriting.close()
         let deadline = ContinuousClock.now + .seconds(60)
         while read.count < 2100 && ContinuousClock.now < deadline {
-            if let batch = try follower.next() { read += messages([batch]) }
+            if let batch = try follower.next() { read += messages([batch]) } else { await follower.waitForData(upTo: .seconds(1)) }
         }
         writer.finish()
         #expect(read == (0..<2100).map(JournalFiles.accessLine))

@@ -68,6 +68,7 @@ import LocalEdge
         let memoryBudget = 480_000
         let sink = try sink(endpoint, dataDirectory: endpoint.directory.path,
                             buffer: BufferConfiguration(memoryBytes: 1 << 16, diskBytes: 1 << 30, segmentBytes: 1 << 18, fsyncInterval: 0.05))
+        async let sinkRun: Void = sink.runUntilDrained()
         // The endpoint is down, yet every batch is taken: what memory cannot hold goes to disk.
         for batch in batches { try await sink.submit(batch) }
         // Events on disk are acknowledged once fsynced; those in memory once delivered,
@@ -89,6 +90,7 @@ import LocalEdge
         try await waitUntil("delivered segments are deleted") { segmentFiles(endpoint.directory.path).isEmpty }
         #expect(counter.value == 4000)
         try await sink.drain()
+        await sinkRun
         let stats = try await server.stats()
         await server.stop()
         #expect(stats.duplicates == 0)
@@ -103,18 +105,22 @@ import LocalEdge
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 2000, visitors: 23), plan: try EdgeHarness.plan(), counter: counter, linesPerBatch: 100)
         let buffer = BufferConfiguration(memoryBytes: 1 << 18, diskBytes: 1 << 30, fsyncInterval: 0.05)
         let first = try sink(endpoint, dataDirectory: endpoint.directory.path, buffer: buffer, shutdownTimeout: 0.2)
+        async let firstRun: Void = first.runUntilDrained()
         for batch in batches { try await first.submit(batch) }
         try await first.drain()
+        await firstRun
         // Everything was either on disk already or written there at shutdown: all acknowledged.
         #expect(counter.value == 2000)
         #expect(!segmentFiles(endpoint.directory.path).isEmpty)
 
         let server = try await endpoint.up()
         let second = try sink(endpoint, dataDirectory: endpoint.directory.path, buffer: buffer)
+        async let secondRun: Void = second.runUntilDrained()
         try await waitUntil("the segments left by the first run are delivered", timeout: .seconds(120)) {
             (try? await server.stats().eventsStored) == 2000
         }
         try await second.drain()
+        await secondRun
         let stats = try await server.stats()
         await server.stop()
         #expect(stats.duplicates == 0)
@@ -135,6 +141,7 @@ import LocalEdge
         let sink = try sink(endpoint, dataDirectory: endpoint.directory.path,
                             buffer: BufferConfiguration(memoryBytes: 1 << 16, diskBytes: 1 << 30, segmentBytes: 1 << 18,
                                                         fsyncInterval: 0.05, spillAfter: spillAfter))
+        async let sinkRun: Void = sink.runUntilDrained()
         var peakMemory = 0
         for batch in batches {
             try await sink.submit(batch)
@@ -144,6 +151,7 @@ import LocalEdge
             (try? await server.stats().eventsStored) ?? 0 >= 3000
         }
         try await sink.drain()
+        await sinkRun
         let buffer = sink.statistics.snapshot.buffer
         await server.stop()
         // The budget is raised to two full requests per lane (4 × 2 × 60,000), plus a batch.
@@ -165,6 +173,7 @@ import LocalEdge
         let sink = try sink(endpoint, dataDirectory: endpoint.directory.path,
                             buffer: BufferConfiguration(memoryBytes: 1 << 16, diskBytes: 1 << 17, segmentBytes: 1 << 16,
                                                         whenFull: .dropNewest, fsyncInterval: 0.05))
+        async let sinkRun: Void = sink.runUntilDrained()
         for batch in batches { try await sink.submit(batch) }
         try await waitUntil("every event is on disk, dropped or in memory") {
             counter.value > 0 && counter.value + sink.statistics.snapshot.buffer.memoryEvents == 3000
@@ -177,6 +186,7 @@ import LocalEdge
             (try? await server.stats().eventsStored) == 3000 - dropped
         }
         try await sink.drain()
+        await sinkRun
         await server.stop()
     }
 
@@ -207,6 +217,7 @@ import LocalEdge
         // The budget says 1 GiB; the file system has 320 KiB: the disk fills first.
         let sink = try sink(endpoint, dataDirectory: mountPoint,
                             buffer: BufferConfiguration(memoryBytes: 1 << 16, diskBytes: 1 << 30, segmentBytes: 1 << 16, fsyncInterval: 0.05))
+        async let sinkRun: Void = sink.runUntilDrained()
         let submitted = AcknowledgementCounter()
         let producer = Task {
             for batch in batches {
@@ -223,6 +234,7 @@ import LocalEdge
             (try? await server.stats().eventsStored) == 3000
         }
         try await sink.drain()
+        await sinkRun
         let stats = try await server.stats()
         await server.stop()
         #expect(stats.duplicates == 0)

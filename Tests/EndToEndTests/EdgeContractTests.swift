@@ -27,11 +27,13 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await server.baseURL) {
             $0.datastreamID = "wrong-datastream"; $0.maxEvents = 20
         }, dataDirectory: directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         for batch in batches {
             do { try await sink.submit(batch) } catch is EdgeSink.FatalError { break }
         }
         try await waitUntil("the sink stops") { sink.statistics.snapshot.fatalError != nil }
         await #expect(throws: EdgeSink.FatalError.self) { try await sink.drain(timeout: .milliseconds(500)) }
+        await sinkRun
         let stats = try await server.stats()
         await server.stop()
         let reason = sink.statistics.snapshot.fatalError ?? ""
@@ -58,9 +60,11 @@ import LocalEdge
             let batches = EdgeHarness.batches(EdgeHarness.log(count: 50, visitors: 10), plan: try EdgeHarness.plan(), counter: counter)
             let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await server.baseURL),
                                     dataDirectory: directory.path, logger: quietLogger)
+            async let sinkRun: Void = sink.runUntilDrained()
             for batch in batches { try? await sink.submit(batch) }
             try await waitUntil("the sink stops on \(code)") { sink.statistics.snapshot.fatalError != nil }
             try? await sink.drain(timeout: .milliseconds(500))
+            await sinkRun
             let stats = try await server.stats()
             await server.stop()
             let reason = sink.statistics.snapshot.fatalError ?? ""
@@ -83,9 +87,11 @@ import LocalEdge
             let logs = CapturedLogs()
             let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await server.baseURL) { $0.timeout = 30 },
                                     dataDirectory: directory.path, logger: logs.logger())
+            async let sinkRun: Void = sink.runUntilDrained()
             for batch in batches { try await sink.submit(batch) }
             try await waitUntil("all 40 events are delivered") { sink.statistics.snapshot.eventsDelivered == 40 }
             try await sink.drain()
+            await sinkRun
             let stats = try await server.stats()
             await server.stop()
             let counts = sink.statistics.snapshot
@@ -109,6 +115,7 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
             $0.retryCap = 0.2; $0.maxEvents = 16; $0.timeout = 30
         }, dataDirectory: directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         for batch in batches { try await sink.submit(batch) }
         // Bisecting one bad event out of 16 takes at most 6 answers of 500 in a row: well past that, the sink holds.
         try await waitUntil("many 500 answers") { (try await failing.stats().requests["500"] ?? 0) >= 40 }
@@ -122,6 +129,7 @@ import LocalEdge
         defer { try? FileManager.default.removeItem(at: other) }
         try await waitUntil("all 60 events are acknowledged") { counter.value == 60 && sink.statistics.snapshot.eventsDelivered == 60 }
         try await sink.drain()
+        await sinkRun
         let stats = try await healthy.stats()
         await healthy.stop()
         #expect(stats.eventsStored - stats.duplicates == 60)

@@ -36,9 +36,12 @@ import LocalEdge
         // harness's 2 s, so this test allows 30 s.
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) { $0.timeout = 30 },
                                 dataDirectory: setup.directory.path, logger: quietLogger)
+        // As a `Service` outside a service group: it runs until drained by its owner.
+        async let sinkRun: Void = sink.run()
         try await send(batches, to: sink)
         try await waitUntil("all 3000 events are acknowledged") { counter.value == 3000 }
         try await sink.drain()
+        try await sinkRun
         let stats = try await setup.server.stats()
         await setup.server.stop()
         #expect(stats.eventsStored == 3000)
@@ -65,6 +68,7 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.retryBase = 0.001; $0.retryCap = 0.002; $0.linger = 0
         }, dataDirectory: setup.directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         let start = ContinuousClock.now
         try await send(batches, to: sink)
         try await waitUntil("three 503 answers") { (try await setup.server.stats().requests["503"] ?? 0) >= 3 }
@@ -76,6 +80,7 @@ import LocalEdge
         #expect(sink.statistics.snapshot.eventsDelivered == 0)
         #expect(sink.statistics.snapshot.buffer.diskEvents == 1)
         try? await sink.drain(timeout: .milliseconds(100))
+        await sinkRun
         await setup.server.stop()
     }
 
@@ -87,12 +92,14 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.timeout = 0.5; $0.maxEvents = 50
         }, dataDirectory: setup.directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         try await send(batches, to: sink)
         // Acknowledged includes parked on disk during the failures: wait for delivery itself.
         try await waitUntil("all 2000 events are delivered", timeout: .seconds(120)) {
             counter.value == 2000 && sink.statistics.snapshot.eventsDelivered == 2000
         }
         try await sink.drain()
+        await sinkRun
         let stats = try await setup.server.stats()
         await setup.server.stop()
         // A request whose answer came after the client gave up is sent again: at-least-once.
@@ -124,9 +131,11 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.lanes = 1; $0.timeout = 30
         }, dataDirectory: setup.directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         try await sink.submit(batch)
         try await waitUntil("all 50 events are settled") { counter.value == 50 }
         try await sink.drain()
+        await sinkRun
         let stats = try await setup.server.stats()
         await setup.server.stop()
         #expect(stats.eventsStored == 49)
@@ -151,9 +160,11 @@ import LocalEdge
         let impatient = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await failing.server.baseURL) {
             $0.maxRetries = 2
         }, dataDirectory: failing.directory.path, logger: quietLogger)
+        async let impatientRun: Void = impatient.runUntilDrained()
         try await send(batches, to: impatient)
         try await waitUntil("all 20 events are settled") { counter.value == 20 && impatient.statistics.snapshot.eventsDeadLettered == 20 }
         try await impatient.drain()
+        await impatientRun
         await failing.server.stop()
         let path = DeadLetterStore.path(dataDirectory: failing.directory.path, sink: "edge")
         let letters = try DeadLetterReplay.read(path: path)
@@ -183,9 +194,11 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.maxBytes = 200_000; $0.maxEvents = 1000; $0.lanes = 1; $0.linger = 0.2
         }, dataDirectory: setup.directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         try await send(batches, to: sink)
         try await waitUntil("all 400 events are acknowledged") { counter.value == 400 }
         try await sink.drain()
+        await sinkRun
         let stats = try await setup.server.stats()
         await setup.server.stop()
         #expect((stats.requests["413"] ?? 0) > 0)
@@ -208,6 +221,7 @@ import LocalEdge
                                              scopes: ["openid", "AdobeID"], tokenURL: base + "/ims/token/v3")
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) { $0.auth = auth },
                             dataDirectory: setup.directory.path, logger: logs.logger())
+        async let sinkRun: Void = sink.runUntilDrained()
         try await sink.submit(all[0])
         try await waitUntil("the first 100 events are stored") { counter.value == 100 }
         // Once the first token has expired, sending goes on with a new one.
@@ -216,6 +230,7 @@ import LocalEdge
         try await sink.submit(all[1])
         try await waitUntil("all 200 events are stored") { counter.value == 200 }
         try await sink.drain()
+        await sinkRun
         let stats = try await setup.server.stats()
         // Distinct events: a request answered after the harness's 2 s timeout is sent again.
         #expect(stats.eventsStored - stats.duplicates == 200)
@@ -227,10 +242,12 @@ import LocalEdge
             $0.auth = .ims(clientID: "client-1", clientSecret: .value(secret + "-wrong"), orgID: "ORG@AdobeOrg", scopes: [], tokenURL: base + "/ims/token/v3")
             $0.retryCap = 0.05
         }, dataDirectory: setup.directory.path, logger: logs.logger())
+        async let wrongRun: Void = wrong.runUntilDrained()
         let more = EdgeHarness.batches(EdgeHarness.log(count: 5, visitors: 5), plan: plan, counter: AcknowledgementCounter())
         try await wrong.submit(more[0])
         try await waitUntil("the refusal is logged") { logs.all.contains { $0.contains("IMS refused a token: HTTP 401") } }
         try? await wrong.drain(timeout: .milliseconds(100))
+        await wrongRun
         await setup.server.stop()
         #expect(!logs.all.isEmpty)
         for line in logs.all {
@@ -246,10 +263,12 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: await setup.server.baseURL) {
             $0.auth = .token(token: .value("wrong"), apiKey: .value("key"), orgID: "ORG@AdobeOrg")
         }, dataDirectory: setup.directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         try await send(batches, to: sink)
         try await waitUntil("the sink stops") { sink.statistics.snapshot.fatalError != nil }
         #expect(counter.value == 0, "nothing acknowledged, so nothing is checkpointed")
         await #expect(throws: EdgeSink.FatalError.self) { try await sink.drain(timeout: .milliseconds(200)) }
+        await sinkRun
         #expect(try await setup.server.stats().eventsStored == 0)
         #expect(!FileManager.default.fileExists(atPath: DeadLetterStore.path(dataDirectory: setup.directory.path, sink: "edge")))
         await setup.server.stop()
@@ -266,6 +285,7 @@ import LocalEdge
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
             $0.buffer = BufferConfiguration(memoryBytes: 1 << 16, diskBytes: 0); $0.retryCap = 0.2; $0.timeout = 20
         }, dataDirectory: first.directory.path, logger: quietLogger)
+        async let sinkRun: Void = sink.runUntilDrained()
         let submitted = AcknowledgementCounter()
         let producer = Task {
             for batch in batches {
@@ -290,6 +310,7 @@ import LocalEdge
         try await producer.value
         try await waitUntil("all 3000 events are acknowledged") { counter.value == 3000 }
         try await sink.drain()
+        await sinkRun
         let stats = try await second.stats()
         await second.stop()
         #expect(stats.eventsStored == 3000)

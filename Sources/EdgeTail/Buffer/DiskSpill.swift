@@ -194,6 +194,14 @@ final class DiskSpill {
         try writer?.sync()
     }
 
+    /// What an fsync on another thread must cover to make what was written durable
+    /// (see `SegmentWriter.detachedSync`); tell the writer once it is done. Nil when
+    /// nothing waits to be made durable.
+    func detachedSync() throws(SegmentError) -> (writer: SegmentWriter, descriptor: Int32, size: Int)? {
+        guard let writer, let target = try writer.detachedSync() else { return nil }
+        return (writer, target.descriptor, target.size)
+    }
+
     /// Closes the segment being written, durably; the next append starts a new one.
     func seal() throws(SegmentError) {
         guard let writer else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The buffer between a sink's `submit` and its lanes: events wait in memory up to
 /// `memory_bytes`; beyond that they are appended to disk segments, and a reader feeds
@@ -22,6 +23,19 @@ import Logging
 /// When neither tier has room, `when_full`
 /// decides: `block` holds `submit` (and so the sources) until room frees; a full
 /// disk (ENOSPC) is treated like `block` and retried each second.
+///
+/// How an acknowledgement travels, all of it in this actor: a pipeline's batch carries
+/// one `Acknowledgement`, told once per event, that advances its source in the
+/// `AcknowledgementLedger` (and so the checkpoint). An event spilled to disk tells it
+/// in `syncSpilled`, after the fsync. An event in memory goes to a lane; the sink's
+/// lane worker hands it back to `settle` once delivered or dead-lettered, which tells
+/// its source — or, if it was parked during an outage (its source told then), counts
+/// it in the parking segment. An event read from a segment is counted in that segment,
+/// which is deleted once all its events are.
+///
+/// Its own work — the disk reader and the fsync timer — runs in `run()`, as child
+/// tasks of the sink's `run()`, and ends with `close()`. Idle, neither wakes: the
+/// reader waits for records or room, the timer for something to make durable.
 actor EventBuffer {
     let configuration: BufferConfiguration
     let lanes: [EdgeLane]
@@ -44,24 +58,45 @@ actor EventBuffer {
     /// While the reader is handing records to the lanes, the disk is not caught up.
     private var readerBusy = false
     private var readerStopped = false
-    /// Shutdown or a stopped sink: `submit` no longer waits for room.
-    private var accepting = true
+    /// False after shutdown began or the sink stopped: `submit` no longer waits for room.
+    /// Set from outside the actor (`stopAccepting` is called from a stop signal's action).
+    private let acceptance = Mutex(true)
+    private var accepting: Bool { acceptance.withLock { $0 } }
     private var diskFullSince: ContinuousClock.Instant?
-    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
-    private var readerWaiter: CheckedContinuation<Void, Never>?
-    private var tasks: [Task<Void, Never>] = []
+    /// Given when room may have freed: a `submit` waiting for room looks again.
+    private let room = ChangeSignal()
+    /// Given when the reader may have work: records spilled, memory freed, the endpoint back.
+    private let readerWork = ChangeSignal()
+    /// Given when the fsync timer may have work: records spilled, events waiting, a full disk.
+    private let timerWork = ChangeSignal()
+    /// Set once by `close()`: the reader and the timer end.
+    private let closing = ChangeSignal()
+    /// Where fsyncs of the segments run, off the cooperative pool (with a disk tier).
+    private let durability: BlockingCaller?
     private var counts = BufferCounts()
     /// Events from sources get serial numbers, so they can be parked.
     private var nextSerial: UInt64 = 1
     /// The endpoint is failing: new events go to disk, and those waiting in memory
     /// were parked there, so sources keep checkpointing through the outage.
     private var outage = false
-    nonisolated let parked = ParkedEvents()
+    /// Serials of source events in the lanes not yet settled (delivered or dead-lettered):
+    /// only these may be parked, or written to disk at shutdown.
+    private var unsettled: Set<UInt64> = []
+    /// Serials of events parked during an outage, and the segment that holds each.
+    private var parkedIn: [UInt64: UInt64] = [:]
+    /// What events read from a segment carry: `settle` counts them in their segment,
+    /// not through an acknowledgement.
+    private static let countedInSegment = Acknowledgement(count: 0) {}
+    /// Given whenever what the buffer holds may have shrunk (events released, segments
+    /// acknowledged) or it stopped accepting: `EdgeSink.flush` waits on it for `isEmpty`.
+    nonisolated let changes = ChangeSignal()
+    /// The sink's: signalled when sources start or stop being held back.
+    private let activity: ChangeSignal?
 
     /// - Parameter requestBytes: the sink's `max_bytes`. The memory budget is raised to
     ///   two full requests per lane when set lower, or lanes would linger half-empty.
     init(configuration: BufferConfiguration, directory: String, lanes: [EdgeLane], requestBytes: Int,
-         deliveryLog: DeliveryLog? = nil, statistics: EdgeSinkStatistics, logger: Logger) throws {
+         deliveryLog: DeliveryLog? = nil, statistics: EdgeSinkStatistics, activity: ChangeSignal? = nil, logger: Logger) throws {
         var configuration = configuration
         let floor = 2 * lanes.count * requestBytes
         if configuration.memoryBytes < floor {
@@ -74,6 +109,7 @@ actor EventBuffer {
         self.statistics = statistics
         self.logger = logger
         self.deliveryLog = deliveryLog
+        self.activity = activity
         var recoveredKeys: [UInt64] = []
         if configuration.diskBytes > 0 {
             let disk = try DiskSpill(directory: directory, segmentBytes: configuration.segmentBytes, logger: logger)
@@ -87,25 +123,21 @@ actor EventBuffer {
             counts.tornRecords = recovery.tornRecords
             counts.corruptSegments = recovery.corruptSegments.count
             self.disk = disk
+            durability = BlockingCaller(name: "edgetail-fsync")
         } else {
             disk = nil
+            durability = nil
         }
         self.recoveredKeys = Set(recoveredKeys)
     }
 
-    /// Starts the disk reader and the fsync timer.
-    func start() {
-        guard tasks.isEmpty else { return }
-        if disk != nil { tasks.append(Task { [weak self] in await self?.readLoop() }) }
-        let interval = Duration.milliseconds(max(Int(configuration.fsyncInterval * 1000), 50))
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                await self?.tick()
-                await self?.refreshOldestAge()
-            }
-        })
+    /// The disk reader and the fsync timer, until `close()` or cancellation.
+    func run() async {
         publish()
+        await withTaskGroup(of: Void.self) { group in
+            if disk != nil { group.addTask { await self.readLoop() } }
+            group.addTask { await self.timerLoop() }
+        }
     }
 
     // MARK: Submitting
@@ -118,11 +150,14 @@ actor EventBuffer {
         }
         let size = events.totalSize
         var waitingSince: ContinuousClock.Instant?
-        while true {
+        while !Task.isCancelled {
+            // Read before looking, so room freed meanwhile ends the wait below at once.
+            let seen = room.generation
             if diskCaughtUp && (!outage || disk == nil) && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
                 var numbered = events
                 for index in numbered.indices {
                     numbered[index].serial = nextSerial
+                    unsettled.insert(nextSerial)
                     nextSerial += 1
                 }
                 await handToLanes(numbered, size: size)
@@ -132,15 +167,20 @@ actor EventBuffer {
                 // Back-pressure: the sink delivers, only slower than the sources read.
                 let since = waitingSince ?? .now
                 waitingSince = since
-                if ContinuousClock.now - since < .milliseconds(Int(configuration.spillAfter * 1000)) {
-                    await withCheckedContinuation { roomWaiters.append($0) }
+                let limit = since + .milliseconds(Int(configuration.spillAfter * 1000))
+                if ContinuousClock.now < limit {
+                    await room.wait(after: seen, until: limit)
                     continue
                 }
             }
             if let disk, diskWritable {
                 let recordBytes = events.reduce(0) { $0 + BufferRecord.encodedSize(namespaceBytes: $1.namespace.utf8.count, jsonBytes: $1.size) }
                 if disk.diskBytes + recordBytes <= configuration.diskBytes || disk.diskBytes == 0 {
-                    if spill(events, to: disk) { return }
+                    if spill(events, to: disk) {
+                        // `fsync: 0`: acknowledged only once durable, one fsync per batch.
+                        if configuration.fsyncInterval == 0 { await syncSpilled() }
+                        return
+                    }
                 } else if configuration.whenFull == .dropOldest, let dropped = disk.dropOldest() {
                     counts.drops["drop_oldest", default: 0] += dropped
                     statistics.recordBufferDrop(reason: "drop_oldest", count: dropped)
@@ -149,7 +189,14 @@ actor EventBuffer {
                     continue
                 }
             }
-            if !accepting { return }
+            if !accepting {
+                if counts.blocked {
+                    counts.blocked = false
+                    publish()
+                    activity?.signal()
+                }
+                return
+            }
             if configuration.whenFull == .block || !diskWritable {
                 // A full disk holds the sources whatever `when_full` says: nothing is
                 // dropped for a condition that clears by itself.
@@ -157,8 +204,10 @@ actor EventBuffer {
                 if !counts.blocked {
                     counts.blocked = true
                     publish()
+                    timerWork.signal()
+                    activity?.signal()
                 }
-                await withCheckedContinuation { roomWaiters.append($0) }
+                await room.wait(after: seen)
             } else {
                 // `drop_newest`, or `drop_oldest` with no segment left to drop.
                 counts.drops["drop_newest", default: 0] += events.count
@@ -184,6 +233,7 @@ actor EventBuffer {
     private func handToLanes(_ events: [PendingEvent], size: Int) async {
         memoryHeld += size
         memoryEvents += events.count
+        timerWork.signal()
         var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
         for event in events { byLane[Int(event.identityHash % UInt64(lanes.count))].append(event) }
         for (index, events) in byLane.enumerated() where !events.isEmpty {
@@ -207,7 +257,7 @@ actor EventBuffer {
             } else {
                 return false
             }
-            event.acknowledgement.acknowledge()
+            if let segment = acknowledge(event) { disk?.acknowledge(segment: segment, count: 1) }
             return true
         }
         guard !delivered.isEmpty || !buffered.isEmpty else { return }
@@ -227,7 +277,6 @@ actor EventBuffer {
         let bytes = Self.records(events, now: now)
         do {
             try disk.append(bytes, records: events.count, writtenAt: now)
-            if configuration.fsyncInterval == 0 { try disk.sync() }
         } catch {
             diskFull(error)
             return false
@@ -238,23 +287,19 @@ actor EventBuffer {
         }
         counts.spilledEvents += events.count
         counts.spilledBytes += bytes.count
-        if configuration.fsyncInterval == 0 {
-            recordBuffered(events)
-            for event in events { event.acknowledgement.acknowledge() }
-        } else {
-            // Recorded as buffered only once fsynced, like the acknowledgement: a record
-            // lost with the page cache must not make a restart skip its line.
-            awaitingSyncKeys += events.compactMap { DeliveryLog.key(ofEvent: $0.json) }
-            // Events of one source batch share an acknowledgement: one entry per run of them.
-            for event in events {
-                if let last = awaitingSync.last, last.0 === event.acknowledgement {
-                    awaitingSync[awaitingSync.count - 1].1 += 1
-                } else {
-                    awaitingSync.append((event.acknowledgement, 1))
-                }
+        // Recorded as buffered only once fsynced, like the acknowledgement: a record
+        // lost with the page cache must not make a restart skip its line.
+        awaitingSyncKeys += events.compactMap { DeliveryLog.key(ofEvent: $0.json) }
+        // Events of one source batch share an acknowledgement: one entry per run of them.
+        for event in events {
+            if let last = awaitingSync.last, last.0 === event.acknowledgement {
+                awaitingSync[awaitingSync.count - 1].1 += 1
+            } else {
+                awaitingSync.append((event.acknowledgement, 1))
             }
         }
         wakeReader()
+        timerWork.signal()
         publish()
         return true
     }
@@ -276,30 +321,67 @@ actor EventBuffer {
                          metadata: ["error": "\(error)"])
         }
         diskFullSince = .now
+        timerWork.signal()
     }
 
     // MARK: Releasing
 
-    /// A lane finished with events (delivered or dead-lettered): their memory is free.
+    // MARK: Settling
+
+    /// Events delivered or dead-lettered (by a lane's worker, as each request settles):
+    /// their source is told, or their segment counts them; finished segments are deleted.
+    func settle(_ events: [PendingEvent]) {
+        // Counted per run of one segment's events: a request's events mostly share one.
+        var run: (segment: UInt64, count: Int)?
+        for event in events {
+            guard let segment = acknowledge(event) else { continue }
+            if let current = run, current.segment != segment {
+                disk?.acknowledge(segment: current.segment, count: current.count)
+                run = nil
+            }
+            run = (segment, (run?.count ?? 0) + 1)
+        }
+        guard let run else { return }
+        disk?.acknowledge(segment: run.segment, count: run.count)
+        // Finished segments are deleted: room for sources held back, and news for `flush`.
+        wakeSubmitters()
+        publish()
+        changes.signal()
+    }
+
+    /// Where a settled event is acknowledged: the segment it was read from or parked
+    /// in (returned, for the caller to count), else its source, once.
+    private func acknowledge(_ event: PendingEvent) -> UInt64? {
+        if event.fromDisk { return event.segment }
+        if let segment = parkedIn.removeValue(forKey: event.serial) {
+            unsettled.remove(event.serial)
+            return segment
+        }
+        // Serial 0: a source event skipped before it was numbered (`skipSettled`).
+        if unsettled.remove(event.serial) != nil || event.serial == 0 {
+            event.acknowledgement.acknowledge()
+        }
+        return nil
+    }
+
+    // MARK: Releasing
+
+    /// A lane finished with events (settled, or given up at shutdown): their memory is free.
     func released(_ events: [PendingEvent]) {
         memoryHeld -= events.totalSize
         memoryEvents -= events.count
         wakeSubmitters()
         wakeReader()
-    }
-
-    /// Events from a segment are done: the segment may go.
-    func segmentAcknowledged(_ segment: UInt64, count: Int) {
-        disk?.acknowledge(segment: segment, count: count)
-        wakeSubmitters()
-        publish()
+        changes.signal()
     }
 
     private func wakeSubmitters() {
-        let waiters = roomWaiters
-        roomWaiters.removeAll()
-        if !waiters.isEmpty && counts.blocked { counts.blocked = false }
-        for waiter in waiters { waiter.resume() }
+        if counts.blocked {
+            counts.blocked = false
+            publish()
+            activity?.signal()
+        }
+        room.signal()
     }
 
     // MARK: Reading the disk
@@ -307,9 +389,11 @@ actor EventBuffer {
     private func readLoop() async {
         guard let disk else { return }
         while !Task.isCancelled && !readerStopped {
+            // Read before looking, so work signalled meanwhile ends the wait at once.
+            let seen = readerWork.generation
             let room = configuration.memoryBytes - memoryHeld
             guard memoryHeld == 0 || room >= configuration.memoryBytes / 4 else {
-                await waitForReaderWork()
+                await readerWork.wait(after: seen)
                 continue
             }
             let batch: (segment: UInt64, records: [BufferRecord])?
@@ -328,20 +412,17 @@ actor EventBuffer {
                 }
                 wakeSubmitters()
                 publish()
-                await waitForReaderWork()
+                await readerWork.wait(after: seen)
                 continue
             }
             readerBusy = true
-            let segment = batch.segment
-            let acknowledgement = Acknowledgement(count: batch.records.count) { [weak self] in
-                Task { await self?.segmentAcknowledged(segment, count: batch.records.count) }
-            }
             let events = batch.records.map { record in
                 var event = PendingEvent(bytes: record.json, range: ByteRange(0, record.json.count),
-                                         acknowledgement: acknowledgement, namespace: record.namespace,
+                                         acknowledgement: Self.countedInSegment, namespace: record.namespace,
                                          identityHash: record.identityHash)
                 event.enteredAt = record.writtenAt
                 event.fromDisk = true
+                event.segment = batch.segment
                 return event
             }
             var fresh = events
@@ -352,35 +433,68 @@ actor EventBuffer {
         }
     }
 
-    private func waitForReaderWork() async {
-        await withCheckedContinuation { continuation in
-            if let previous = readerWaiter { previous.resume() }
-            readerWaiter = continuation
+    private func wakeReader() {
+        readerWork.signal()
+    }
+
+    // MARK: The fsync timer
+
+    /// Every fsync interval while something is unsynced, waits or is held back: makes
+    /// records durable, retries a full disk, refreshes the counts. With nothing of
+    /// that kind it sleeps until `timerWork` is signalled, so an idle buffer never wakes.
+    private func timerLoop() async {
+        let interval = Duration.milliseconds(max(Int(configuration.fsyncInterval * 1000), 50))
+        while !Task.isCancelled && !closing.hasChanged {
+            let seen = timerWork.generation
+            if timerHasWork {
+                await closing.wait(after: 0, until: ContinuousClock.now + interval)
+                if closing.hasChanged { return }
+                await tick()
+                await refreshOldestAge()
+            } else {
+                // The last refresh may have seen events that are gone now.
+                if counts.oldestEventAgeSeconds != nil { await refreshOldestAge() }
+                await timerWork.wait(after: seen)
+            }
         }
     }
 
-    private func wakeReader() {
-        readerWaiter?.resume()
-        readerWaiter = nil
+    private var timerHasWork: Bool {
+        !awaitingSync.isEmpty || (disk?.hasUnsynced ?? false) || diskFullSince != nil || counts.blocked || !isEmpty
     }
 
     /// Each fsync interval: make spilled records durable and acknowledge them; retry
     /// a full disk; refresh the counts.
-    private func tick() {
-        if let disk, !awaitingSync.isEmpty || disk.hasUnsynced {
-            do {
-                try disk.sync()
-                deliveryLog?.record(awaitingSyncKeys, as: .buffered)
-                awaitingSyncKeys.removeAll()
-                let done = awaitingSync
-                awaitingSync.removeAll()
-                for (acknowledgement, count) in done { acknowledgement.acknowledge(count) }
-            } catch {
-                diskFull(error)
-            }
-        }
+    private func tick() async {
+        await syncSpilled()
         if diskFullSince != nil || counts.blocked { wakeSubmitters() }
         publish()
+    }
+
+    /// Makes the records spilled so far durable — one fsync, on the buffer's own
+    /// thread, so a slow disk holds no thread of the cooperative pool — and then
+    /// acknowledges them. Records spilled while it waits wait for the next one.
+    private func syncSpilled() async {
+        guard let disk, let durability, !awaitingSync.isEmpty || disk.hasUnsynced else { return }
+        let covered = awaitingSync
+        let coveredKeys = awaitingSyncKeys
+        awaitingSync.removeAll()
+        awaitingSyncKeys.removeAll()
+        do throws(SegmentError) {
+            // Nil when a seal made everything durable already.
+            if let target = try disk.detachedSync() {
+                let descriptor = target.descriptor
+                let failure = await durability.run { SegmentWriter.syncAndClose(descriptor) }
+                if failure != 0 { throw SegmentError(path: target.writer.path, operation: "fsync", code: failure) }
+                target.writer.synced(upTo: target.size)
+            }
+            deliveryLog?.record(coveredKeys, as: .buffered)
+            for (acknowledgement, count) in covered { acknowledgement.acknowledge(count) }
+        } catch {
+            awaitingSync = covered + awaitingSync
+            awaitingSyncKeys = coveredKeys + awaitingSyncKeys
+            diskFull(error)
+        }
     }
 
     // MARK: Outages
@@ -408,39 +522,35 @@ actor EventBuffer {
     private func park(on disk: DiskSpill) async {
         var waiting: [PendingEvent] = []
         for lane in lanes { waiting += await lane.waitingFromSources() }
-        waiting = waiting.filter { !parked.isParked($0.serial) }
+        // From here on nothing awaits, so nothing settles meanwhile: what is unsettled
+        // and not parked yet is parked, and its source told, exactly once.
+        waiting = waiting.filter { unsettled.contains($0.serial) && parkedIn[$0.serial] == nil }
         // Within the disk budget: what does not fit stays in memory, its sources unacknowledged.
-        var room = configuration.diskBytes - disk.diskBytes
+        var diskRoom = configuration.diskBytes - disk.diskBytes
         if let fitting = waiting.firstIndex(where: { event in
-            room -= BufferRecord.encodedSize(namespaceBytes: event.namespace.utf8.count, jsonBytes: event.size)
-            return room < 0
+            diskRoom -= BufferRecord.encodedSize(namespaceBytes: event.namespace.utf8.count, jsonBytes: event.size)
+            return diskRoom < 0
         }) {
             waiting.removeSubrange(fitting...)
         }
         guard !waiting.isEmpty else { return }
-        let serials = waiting.map(\.serial)
-        parked.propose(serials)
         let now = Date().timeIntervalSince1970
         let bytes = Self.records(waiting, now: now)
         let segment: UInt64
         do {
             segment = try disk.prepend(bytes, records: waiting.count, writtenAt: now, alreadyRead: true)
         } catch {
-            parked.abandon(serials)
             diskFull(error)
             return
         }
-        let count = waiting.count
-        let segmentAcknowledgement = Acknowledgement(count: count) { [weak self] in
-            Task { await self?.segmentAcknowledged(segment, count: count) }
-        }
         recordBuffered(waiting)
-        let (sources, settledMeanwhile) = parked.commit(waiting, to: segmentAcknowledgement)
-        for source in sources { source.acknowledge() }
-        if settledMeanwhile > 0 { segmentAcknowledgement.acknowledge(settledMeanwhile) }
-        counts.spilledEvents += sources.count
+        for event in waiting {
+            parkedIn[event.serial] = segment
+            event.acknowledgement.acknowledge()
+        }
+        counts.spilledEvents += waiting.count
         counts.spilledBytes += bytes.count
-        logger.info("events waiting in memory parked on disk", metadata: ["events": "\(sources.count)"])
+        logger.info("events waiting in memory parked on disk", metadata: ["events": "\(waiting.count)"])
         publish()
     }
 
@@ -452,16 +562,17 @@ actor EventBuffer {
     // MARK: Shutdown
 
     /// Frees every `submit` waiting for room, without taking its events.
-    func stopAccepting() {
-        accepting = false
-        wakeSubmitters()
+    nonisolated func stopAccepting() {
+        acceptance.withLock { $0 = false }
+        room.signal()
+        changes.signal()
     }
 
     /// Stops feeding the lanes from disk and makes everything written durable.
-    func stopReading() {
+    func stopReading() async {
         readerStopped = true
         wakeReader()
-        tick()
+        await tick()
     }
 
     /// After the shutdown timeout: events that were in memory and not delivered are
@@ -470,8 +581,7 @@ actor EventBuffer {
     /// from disk are still in their segments.
     /// Returns how many were written, and how many could not be (read again next start).
     func persistUndelivered(_ events: [PendingEvent]) -> (written: Int, notWritten: Int) {
-        for task in tasks { task.cancel() }
-        let fromMemory = events.filter { !$0.fromDisk && !parked.isParked($0.serial) }
+        let fromMemory = events.filter { !$0.fromDisk && unsettled.contains($0.serial) && parkedIn[$0.serial] == nil }
         guard !fromMemory.isEmpty else { return (0, 0) }
         guard let disk else { return (0, fromMemory.count) }
         let now = Date().timeIntervalSince1970
@@ -485,14 +595,20 @@ actor EventBuffer {
             return (0, fromMemory.count)
         }
         recordBuffered(fromMemory)
-        for event in fromMemory { event.acknowledgement.acknowledge() }
+        for event in fromMemory {
+            unsettled.remove(event.serial)
+            event.acknowledgement.acknowledge()
+        }
         return (fromMemory.count, 0)
     }
 
-    /// Final durability at shutdown.
-    func close() {
-        for task in tasks { task.cancel() }
-        tick()
+    /// Final durability at shutdown; `run()` ends.
+    func close() async {
+        readerStopped = true
+        closing.signal()
+        readerWork.signal()
+        timerWork.signal()
+        await tick()
         do { try disk?.seal() } catch { logger.error("cannot close the buffer segment: \(error)") }
         disk?.syncDirectory()
         disk?.unlock()

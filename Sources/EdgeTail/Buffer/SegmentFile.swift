@@ -25,7 +25,9 @@ final class SegmentWriter {
     let path: String
     private let descriptor: Int32
     private(set) var size: Int
-    private(set) var unsynced = false
+    /// Bytes known to be durable.
+    private var syncedSize: Int
+    var unsynced: Bool { syncedSize < size }
 
     init(path: String) throws(SegmentError) {
         self.path = path
@@ -34,6 +36,7 @@ final class SegmentWriter {
         self.descriptor = descriptor
         var status = stat()
         size = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+        syncedSize = size
     }
 
     deinit { close(descriptor) }
@@ -58,13 +61,33 @@ final class SegmentWriter {
             throw SegmentError(path: path, operation: "write", code: failure)
         }
         size += written
-        unsynced = true
     }
 
     func sync() throws(SegmentError) {
         guard unsynced else { return }
         guard fsync(descriptor) == 0 else { throw SegmentError(path: path, operation: "fsync", code: errno) }
-        unsynced = false
+        syncedSize = size
+    }
+
+    /// For an fsync on another thread: a descriptor of the same file that the caller
+    /// closes (so closing the segment meanwhile cannot pull it away), and the size it
+    /// will cover. Nil when everything is durable already.
+    func detachedSync() throws(SegmentError) -> (descriptor: Int32, size: Int)? {
+        guard unsynced else { return nil }
+        let copy = dup(descriptor)
+        guard copy >= 0 else { throw SegmentError(path: path, operation: "fsync", code: errno) }
+        return (copy, size)
+    }
+
+    /// The fsync of a `detachedSync` descriptor, which it closes; 0 or the errno.
+    static func syncAndClose(_ descriptor: Int32) -> Int32 {
+        defer { close(descriptor) }
+        return fsync(descriptor) == 0 ? 0 : errno
+    }
+
+    /// An fsync done elsewhere made the first `size` bytes durable.
+    func synced(upTo size: Int) {
+        syncedSize = max(syncedSize, size)
     }
 }
 

@@ -14,6 +14,9 @@ public final class EdgeTailRuntime: Sendable {
     let logger: Logger
     let metrics: MetricsExporter?
     private let state: Mutex<State>
+    /// Given by every Edge sink when a request ends or its buffer fills or frees:
+    /// the follow loop logs state changes when woken by it, not by a timer.
+    private let sinkActivity = ChangeSignal()
 
     /// A sink and the pipelines that send to it.
     struct Group: Sendable {
@@ -43,7 +46,7 @@ public final class EdgeTailRuntime: Sendable {
     public init(configuration: EdgeTailConfiguration, logger: Logger, metrics: MetricsExporter? = nil) throws {
         self.logger = logger
         self.metrics = metrics
-        let groups = try Self.makeGroups(configuration, logger: logger, metrics: metrics)
+        let groups = try Self.makeGroups(configuration, logger: logger, metrics: metrics, activity: sinkActivity)
         state = Mutex(State(configuration: configuration, groups: groups))
     }
 
@@ -70,18 +73,24 @@ public final class EdgeTailRuntime: Sendable {
         }
         if mode == .follow {
             // This loop relays the caller's stop signal to the pipelines (at once: it waits
-            // on the signal), and each second logs changes of the sinks' state and, every
-            // `log.summary_interval`, a summary.
+            // on the signal), logs changes of the sinks' state when a sink signals activity
+            // (at most once a second, however busy) and, every `log.summary_interval`, a
+            // summary. Idle, it sleeps until the next summary.
             var lastSummary = ContinuousClock.now
             var watcher = SinkStateWatcher()
             while !stop.isStopped && !Task.isCancelled {
-                await stop.wait(upTo: .seconds(1))
+                let seen = sinkActivity.generation
+                let observed = ContinuousClock.now
                 watcher.observe(telemetrySnapshot().sinks, logger: logger)
                 let interval = configuration.log.summaryInterval
-                if interval > 0 && ContinuousClock.now - lastSummary >= .milliseconds(Int(interval * 1000)) {
+                let summaryEvery = Duration.milliseconds(Int(interval * 1000))
+                if interval > 0 && ContinuousClock.now - lastSummary >= summaryEvery {
                     lastSummary = .now
                     logSummary()
                 }
+                await waitForActivity(after: seen, until: interval > 0 ? lastSummary + summaryEvery : nil, stop: stop)
+                let spacing = observed + .seconds(1) - ContinuousClock.now
+                if spacing > .zero { await stop.wait(upTo: spacing) }
             }
         }
         let tasks = state.withLock { state in
@@ -97,6 +106,16 @@ public final class EdgeTailRuntime: Sendable {
             return state.errors
         }
         if let first = errors.first { throw first }
+    }
+
+    /// Returns when a sink signals activity after `seen`, at `deadline`, or on `stop`.
+    private func waitForActivity(after seen: UInt64, until deadline: ContinuousClock.Instant?, stop: StopSignal) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await stop.waitUntilStopped() }
+            group.addTask { await self.sinkActivity.wait(after: seen, until: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Applies a new configuration; see the type's description. Throws (and changes
@@ -137,11 +156,12 @@ public final class EdgeTailRuntime: Sendable {
         var fresh: [String: Group] = [:]
         if !changed.isEmpty {
             do {
-                fresh = try Self.makeGroups(configuration, only: changed, logger: logger, metrics: metrics)
+                fresh = try Self.makeGroups(configuration, only: changed, logger: logger, metrics: metrics, activity: sinkActivity)
             } catch {
                 countReload("rejected")
                 logger.error("cannot build the new configuration's sinks; the previous ones are restarted", metadata: ["error": "\(error)"])
-                let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger, metrics: metrics)) ?? [:]
+                let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger, metrics: metrics,
+                                                      activity: sinkActivity)) ?? [:]
                 state.withLock { state in
                     for (name, group) in restored {
                         var group = group
@@ -270,24 +290,35 @@ public final class EdgeTailRuntime: Sendable {
 
     // MARK: Groups
 
+    /// The group's task: its Edge sink runs beside its pipelines, and ends once the
+    /// last pipeline has drained it.
     private func start(_ group: Group, mode: PipelineRunner.Mode) -> Task<Void, Never> {
         let logger = logger
         return Task { [self] in
-            await withTaskGroup(of: Void.self) { tasks in
-                for (index, runner) in group.runners.enumerated() {
-                    tasks.addTask {
-                        do {
-                            try await runner.run(mode: mode, stop: group.stop)
-                        } catch {
-                            logger.error("pipeline stopped", metadata: ["pipeline": "\(runner.plan.name)", "error": "\(error)"])
-                            self.state.withLock { state in
-                                state.failures[runner.plan.name] = "\(error)"
-                                state.errors.append(error)
-                            }
+            await withTaskGroup(of: Void.self) { sinks in
+                if let edge = group.edge { sinks.addTask { await edge.runUntilDrained() } }
+                await runPipelines(group, mode: mode, logger: logger)
+                // Drained by now, so it has ended; cancelling is only a safeguard.
+                sinks.cancelAll()
+            }
+        }
+    }
+
+    private func runPipelines(_ group: Group, mode: PipelineRunner.Mode, logger: Logger) async {
+        await withTaskGroup(of: Void.self) { tasks in
+            for (index, runner) in group.runners.enumerated() {
+                tasks.addTask {
+                    do {
+                        try await runner.run(mode: mode, stop: group.stop)
+                    } catch {
+                        logger.error("pipeline stopped", metadata: ["pipeline": "\(runner.plan.name)", "error": "\(error)"])
+                        self.state.withLock { state in
+                            state.failures[runner.plan.name] = "\(error)"
+                            state.errors.append(error)
                         }
-                        // A pipeline that failed before draining still lets go of the sink.
-                        try? await group.shared.release(index)
                     }
+                    // A pipeline that failed before draining still lets go of the sink.
+                    try? await group.shared.release(index)
                 }
             }
         }
@@ -295,17 +326,17 @@ public final class EdgeTailRuntime: Sendable {
 
     /// The groups of `configuration` (those named in `only`, when given), by sink name.
     static func makeGroups(_ configuration: EdgeTailConfiguration, only: Set<String>? = nil, logger: Logger,
-                           metrics: MetricsExporter?) throws -> [String: Group] {
+                           metrics: MetricsExporter?, activity: ChangeSignal? = nil) throws -> [String: Group] {
         let plans = try ConfigurationValidator.plans(for: configuration)
         let fingerprints = try fingerprints(configuration)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         var groups: [String: Group] = [:]
         do {
-            try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger, metrics: metrics)
+            try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger,
+                          metrics: metrics, activity: activity)
         } catch {
-            // Sinks made before the failure hold HTTP clients: close them.
-            let made = groups.values.map(\.shared.sink)
-            Task { for sink in made { try? await sink.drain() } }
+            // Edge sinks made before the failure hold HTTP clients: close them.
+            for group in groups.values { group.edge?.discard() }
             throw error
         }
         for plan in plans where configuration.sinks[plan.sink] == nil {
@@ -316,7 +347,8 @@ public final class EdgeTailRuntime: Sendable {
     }
 
     private static func addGroups(to groups: inout [String: Group], _ configuration: EdgeTailConfiguration, plans: [PipelinePlan],
-                                  fingerprints: [String: String], only: Set<String>?, logger: Logger, metrics: MetricsExporter?) throws {
+                                  fingerprints: [String: String], only: Set<String>?, logger: Logger, metrics: MetricsExporter?,
+                                  activity: ChangeSignal?) throws {
         for (name, sinkConfiguration) in configuration.sinks where only?.contains(name) ?? true {
             let groupPlans = plans.filter { $0.sink == name }
             guard !groupPlans.isEmpty, let fingerprint = fingerprints[name] else { continue }
@@ -327,7 +359,8 @@ public final class EdgeTailRuntime: Sendable {
             case .console: sink = FileSink(console: ())
             case .edge:
                 guard let edgeConfiguration = sinkConfiguration.edge else { continue }
-                let made = try EdgeSink(name: name, configuration: edgeConfiguration, dataDirectory: configuration.dataDirectory, logger: logger)
+                let made = try EdgeSink(name: name, configuration: edgeConfiguration, dataDirectory: configuration.dataDirectory, logger: logger,
+                                        diskBuffer: true, activity: activity)
                 if let metrics {
                     made.requestLatency.attach(metrics.latencyTimer(sink: name))
                     made.statistics.attach(metrics.sinkMetrics(name))

@@ -18,6 +18,8 @@ public final class PipelineRunner: @unchecked Sendable {
     let logger: Logger
     let ledger = AcknowledgementLedger()
     let checkpointStore: CheckpointStore
+    /// Where checkpoints are written (and fsynced), off the cooperative pool.
+    private let checkpointWriter = BlockingCaller(name: "edgetail-checkpoints")
     /// What the file source did: bytes, lines, rotations, truncations, open files.
     public let fileStatistics = FileSourceStatistics()
     public var checkpointInterval: Duration
@@ -98,18 +100,18 @@ public final class PipelineRunner: @unchecked Sendable {
             } else if mode == .once {
                 break
             } else {
-                // A journal source has already waited for new entries itself (sd_journal_wait).
+                // Sleeps until the source's descriptor (inotify, the journal's) says there is
+                // news, at the latest `poll_interval`, on a thread of its own.
                 await source.waitForData(upTo: pollInterval)
             }
-            // A journal source has waited for new entries itself (sd_journal_wait).
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: false)
+                await saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: false)
                 lastCheckpoint = .now
             }
         }
         if mode == .once && !stop.isStopped { await sink.flush() }
         try await sink.drain()
-        saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: true)
+        await saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: true)
     }
 
     /// Writes each source's acknowledged position (never merely read), with the
@@ -118,7 +120,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// when a position moved or an entry came or went (an idle pipeline with
     /// thousands of files costs nothing), else at most every `refreshInterval`.
     private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: FileSource?,
-                                 lastWrite: inout ContinuousClock.Instant, force: Bool) {
+                                 lastWrite: inout ContinuousClock.Instant, force: Bool) async {
         let now = Date()
         let active = source?.activeSourceIDs ?? []
         let cursors = ledger.committedCursors()
@@ -150,11 +152,12 @@ public final class PipelineRunner: @unchecked Sendable {
         changed = changed || known.count != before
         guard changed || ContinuousClock.now - lastWrite >= Self.refreshInterval else { return }
         lastWrite = .now
-        do {
-            try checkpointStore.save(Array(known.values))
-        } catch {
-            logger.error("\(error)")
+        let (store, entries) = (checkpointStore, Array(known.values))
+        let saved = await checkpointWriter.run { () -> Result<Void, CheckpointStore.Failure> in
+            do throws(CheckpointStore.Failure) { try store.save(entries) } catch { return .failure(error) }
+            return .success(())
         }
+        if case .failure(let error) = saved { logger.error("\(error)") }
     }
 }
 

@@ -147,9 +147,25 @@ final class JournalReader {
         _ = sd_journal_process(journal)
     }
 
-    /// Waits up to `microseconds` for the journal to change (new entries or files).
-    func wait(microseconds: UInt64) throws(JournalError) {
-        try check(sd_journal_wait(journal, microseconds), "wait for new entries")
+    /// What to `poll` for a change of the journal (new entries or files): libsystemd's
+    /// inotify descriptor, the events to ask for, and the longest wait before
+    /// `process()` must be called anyway (nil: none). Nil when there is no descriptor.
+    /// Polled on another thread, it lets the journal wait without holding one of the
+    /// cooperative pool's threads, as `sd_journal_wait` would.
+    func changeDescriptor() -> (descriptor: Int32, events: Int16, timeout: Duration?)? {
+        let descriptor = sd_journal_get_fd(journal)
+        let events = sd_journal_get_events(journal)
+        guard descriptor >= 0, events >= 0 else { return nil }
+        var until: UInt64 = 0
+        guard sd_journal_get_timeout(journal, &until) >= 0, until != UInt64.max else {
+            return (descriptor, Int16(truncatingIfNeeded: events), nil)
+        }
+        // An absolute CLOCK_MONOTONIC time in microseconds.
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let nowMicroseconds = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        let remaining = until > nowMicroseconds ? until - nowMicroseconds : 0
+        return (descriptor, Int16(truncatingIfNeeded: events), .microseconds(Int64(clamping: remaining)))
     }
 
     private func check(_ result: Int32, _ operation: String) throws(JournalError) {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 /// Reads the systemd journal through libsystemd and hands on batches of messages.
@@ -24,8 +27,10 @@ public final class JournalSource: LineSource {
     private let reader: JournalReader
     /// Field names to carry with each line, as C strings for `sd_journal_get_data`, and as bytes.
     private let fieldNames: [(cString: [CChar], bytes: [UInt8])]
-    /// How long `next()` may wait for new entries when there are none; nil: never wait.
+    /// The longest `waitForData` waits in one call; nil: never wait (`--once`).
     private let followWait: Duration?
+    /// Where `waitForData` blocks in `poll` on the journal's descriptor, off the cooperative pool.
+    private let waiter = BlockingCaller(name: "edgetail-journal")
     /// Entries and bytes per batch: large enough to amortise, small enough to bound memory.
     public var batchEntries = 4096
     public var batchBytes = 1 << 20
@@ -35,7 +40,7 @@ public final class JournalSource: LineSource {
     ///   - cursor: the checkpointed cursor of this source, if any.
     ///   - firstStart: true when no checkpoint of this source was ever stored (then `read_from` applies).
     ///   - fieldNames: the journal fields the pipeline refers to.
-    ///   - followWait: in follow mode, how long to wait for new entries before returning nil.
+    ///   - followWait: in follow mode, the longest `waitForData` waits for new entries in one call.
     public init(configuration: SourceConfiguration, cursor: String?, firstStart: Bool, fieldNames: [String],
                 followWait: Duration?, ledger: AcknowledgementLedger, logger: Logger) throws(JournalError) {
         self.configuration = configuration
@@ -72,16 +77,12 @@ public final class JournalSource: LineSource {
         configuration.journal.directory ?? (configuration.journal.files.isEmpty ? "journal" : configuration.journal.files.joined(separator: ","))
     }
 
-    /// The next batch of entries, or nil when there are none (after waiting up to
-    /// `followWait` in follow mode).
+    /// The next batch of entries, or nil when there are none now (never waits:
+    /// `waitForData` does, off the cooperative pool).
     public func next() throws -> LineBatch? {
         if let batch = try readBatch() { return batch }
-        guard let followWait else {
-            reader.process()
-            return try readBatch()
-        }
-        let microseconds = followWait.components.seconds * 1_000_000 + followWait.components.attoseconds / 1_000_000_000_000
-        try reader.wait(microseconds: UInt64(max(0, microseconds)))
+        // Files added or rotated since the last look, then what they hold.
+        reader.process()
         return try readBatch()
     }
 
@@ -142,6 +143,23 @@ public final class JournalSource: LineSource {
 }
 
 extension JournalSource {
-    /// In follow mode `next()` has already waited on `sd_journal_wait`; no second wait.
-    public func waitForData(upTo limit: Duration) async {}
+    /// Waits until the journal changes or `limit` (at most `followWait`) passes: `poll`
+    /// on libsystemd's descriptor, on a thread of its own, then `process()` the change,
+    /// as `sd_journal_wait` does without blocking the cooperative pool.
+    public func waitForData(upTo limit: Duration) async {
+        guard let followWait else { return }
+        var wait = min(limit, followWait)
+        guard let target = reader.changeDescriptor() else {
+            try? await Task.sleep(for: wait)
+            return
+        }
+        if let timeout = target.timeout { wait = min(wait, timeout) }
+        let milliseconds = Int32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+        let (descriptor, events) = (target.descriptor, target.events)
+        _ = await waiter.run {
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            return poll(&entry, 1, milliseconds)
+        }
+        reader.process()
+    }
 }

@@ -76,12 +76,20 @@ public enum DeadLetterReplay {
         }
         let settled = Mutex(false)
         let sink = try EdgeSink(name: name, configuration: configuration, dataDirectory: dataDirectory, logger: logger, diskBuffer: false)
-        try await sink.submit(EventBatch(pipeline: "replay", bytes: bytes, events: events,
-                                         acknowledgement: Acknowledgement(count: events.count) { settled.withLock { $0 = true } }))
-        while !settled.withLock({ $0 }) && sink.statistics.snapshot.fatalError == nil {
-            try await Task.sleep(for: .milliseconds(20))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await sink.runUntilDrained() }
+            try await sink.submit(EventBatch(pipeline: "replay", bytes: bytes, events: events,
+                                             acknowledgement: Acknowledgement(count: events.count) { settled.withLock { $0 = true } }))
+            // Each event settles before its lane releases it, and releasing (or the sink
+            // stopping) signals the buffer's changes: look again only then.
+            while true {
+                let seen = sink.buffer.changes.generation
+                if settled.withLock({ $0 }) || sink.statistics.snapshot.fatalError != nil { break }
+                await sink.buffer.changes.wait(after: seen)
+            }
+            try await sink.drain()
+            try await group.waitForAll()
         }
-        try await sink.drain()
         let statistics = sink.statistics.snapshot
         outcome.resent = entries.count
         outcome.accepted = statistics.eventsDelivered

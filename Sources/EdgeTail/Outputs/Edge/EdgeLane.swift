@@ -20,7 +20,8 @@ actor EdgeLane {
     private var hurrying = false
     /// The request being sent, until it is finished.
     private var inFlight: [PendingEvent] = []
-    private var workWaiter: CheckedContinuation<Void, Never>?
+    /// Given when events arrive or the lane closes or hurries: the worker waits on it.
+    private nonisolated let work = ChangeSignal()
 
     /// Bytes of a request besides its events: `{"events":[` and `]}`.
     static let envelopeBytes = 13
@@ -43,18 +44,22 @@ actor EdgeLane {
 
     /// The next request's events: a full request, or what is there once the oldest
     /// event waited `linger`, or everything when closing. Nil when closed and empty.
+    /// Nil too when the task is cancelled.
     func nextBatch() async -> [PendingEvent]? {
-        while true {
+        while !Task.isCancelled {
+            // Read before looking, so an event enqueued meanwhile ends the wait at once.
+            let seen = work.generation
             if queuedCount == 0 {
                 if closed { return nil }
-                await waitForWork(until: nil)
+                await work.wait(after: seen)
                 continue
             }
             if closed || hurrying || hasFullBatch || oldestArrival.map({ ContinuousClock.now - $0 >= linger }) == true {
                 return takeBatch()
             }
-            await waitForWork(until: (oldestArrival ?? .now) + linger)
+            await work.wait(after: seen, until: (oldestArrival ?? .now) + linger)
         }
+        return nil
     }
 
     /// The request's events are delivered or dead-lettered.
@@ -129,20 +134,7 @@ actor EdgeLane {
         return batch
     }
 
-    private func waitForWork(until deadline: ContinuousClock.Instant?) async {
-        await withCheckedContinuation { continuation in
-            workWaiter = continuation
-            if let deadline {
-                Task { [weak self] in
-                    try? await Task.sleep(until: deadline)
-                    await self?.wakeWorker()
-                }
-            }
-        }
-    }
-
     private func wakeWorker() {
-        workWaiter?.resume()
-        workWaiter = nil
+        work.signal()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 import Synchronization
 
 /// Sends events to the Edge Network's `POST /ee/v2/collect` in batches.
@@ -13,7 +14,11 @@ import Synchronization
 /// split, isolate, dead-letter or stop), made by the documented EXEG code; this type
 /// carries it out. Delivered events are written to the `DeliveryLog`, so a restart
 /// after a crash sends again only what was in flight.
-public final class EdgeSink: EventSink, @unchecked Sendable {
+///
+/// Nothing runs until its owner runs it: `runUntilDrained()` (or, in a `ServiceGroup`,
+/// `run()`) holds a worker per lane and the buffer's own loops as child tasks, and
+/// returns once `drain()` has delivered or persisted what it could.
+public final class EdgeSink: EventSink, Service, @unchecked Sendable {
     public let name: String
     public let configuration: EdgeSinkConfiguration
     public let statistics = EdgeSinkStatistics()
@@ -31,12 +36,21 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
     let deliveryLog: DeliveryLog?
     /// The longest run of 500s that bisecting one bad event out of a full request causes.
     let bisectionDepth: Int
+    let activity: ChangeSignal?
     private let progress = Mutex((serverErrorStreak: 0, successes: 0))
     /// Codes of `errors[]`/`warnings[]` already logged once.
     private let noticesLogged = Mutex<Set<String>>([])
-    private let workers = Mutex<[Task<Void, Never>]>([])
     private let stopped = Mutex(false)
     private let finishedWorkers = Mutex(0)
+    /// Given each time a lane worker ends, for `drain`.
+    private let workerExits = ChangeSignal()
+
+    private enum Phase { case idle, running, draining, drained }
+    private let phase = Mutex(Phase.idle)
+    /// Set by `drain` when the shutdown timeout passed: `runUntilDrained` cancels the workers.
+    private let abandoned = ChangeSignal()
+    /// Set once `drain` has finished.
+    private let drained = ChangeSignal()
 
     public struct FatalError: Error, CustomStringConvertible {
         public var reason: String
@@ -51,8 +65,16 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
 
     /// - Parameter diskBuffer: false for a sink that must not touch the buffer on
     ///   disk (a dead-letter replay beside a running daemon).
-    public init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger,
-                diskBuffer: Bool = true) throws {
+    public convenience init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger,
+                            diskBuffer: Bool = true) throws {
+        try self.init(name: name, configuration: configuration, dataDirectory: dataDirectory, logger: logger,
+                      diskBuffer: diskBuffer, activity: nil)
+    }
+
+    /// - Parameter activity: signalled when a request ends or the buffer fills or
+    ///   frees, for whoever logs the sink's state changes.
+    init(name: String, configuration: EdgeSinkConfiguration, dataDirectory: String, logger: Logger,
+         diskBuffer: Bool, activity: ChangeSignal?) throws {
         self.name = name
         self.configuration = configuration
         var logger = logger
@@ -75,7 +97,8 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         buffer = try EventBuffer(configuration: bufferConfiguration,
                                  directory: Self.bufferDirectory(dataDirectory: dataDirectory, sink: name),
                                  lanes: lanes, requestBytes: configuration.maxBytes, deliveryLog: deliveryLog,
-                                 statistics: statistics, logger: self.logger)
+                                 statistics: statistics, activity: activity, logger: self.logger)
+        self.activity = activity
         // The HTTP client comes last: nothing may throw once it exists.
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
@@ -83,20 +106,82 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         credentials = EdgeCredentials(configuration: configuration.auth, client: client)
         limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0, upstreams: configuration.upstreams) }
-        let tasks = lanes.enumerated().map { index, lane in
-            Task { [self] in
-                while !Task.isCancelled, let batch = await lane.nextBatch() {
-                    await deliver(batch, lane: index)
-                    if Task.isCancelled || stopped.withLock({ $0 }) { break }
-                    await lane.finished(batch)
-                    await self.buffer.released(batch)
+    }
+
+    // MARK: Running
+
+    /// The sink's work — one worker per lane, the buffer's disk reader and fsync timer —
+    /// as child tasks, until `drain()` has closed the buffer. Its owner runs it beside
+    /// the pipelines that submit here and drains the sink once they have stopped.
+    /// Cancelled, it ends at once: what is unsent stays unacknowledged and is read again.
+    public func runUntilDrained() async {
+        let starts = phase.withLock { phase -> Bool in
+            guard phase == .idle else { return false }
+            phase = .running
+            return true
+        }
+        guard starts else { return }
+        enum Child { case lane, buffer, abandon }
+        await withTaskGroup(of: Child.self) { group in
+            group.addTask {
+                await self.buffer.run()
+                return .buffer
+            }
+            for (index, lane) in lanes.enumerated() {
+                group.addTask {
+                    await self.work(lane, index: index)
+                    return .lane
                 }
-                finishedWorkers.withLock { $0 += 1 }
+            }
+            group.addTask {
+                await self.abandoned.waitUntilSignalled()
+                return .abandon
+            }
+            while let child = await group.next() {
+                switch child {
+                case .lane: continue
+                // `drain` stopped waiting: requests in flight and backoffs end now.
+                case .abandon: group.cancelAll()
+                // `drain` closed the buffer: nothing is left to wait for.
+                case .buffer: group.cancelAll()
+                }
             }
         }
-        workers.withLock { $0 = tasks }
-        let eventBuffer = buffer
-        Task { await eventBuffer.start() }
+    }
+
+    /// `Service`: runs the sink until its `ServiceGroup` shuts down gracefully, then
+    /// drains it; or until someone else drained it. In a group, it goes before the
+    /// services that submit to it, so that it shuts down after they have stopped.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.runUntilDrained() }
+            group.addTask {
+                // Cancelled by a graceful shutdown; returns by itself once drained.
+                await cancelWhenGracefulShutdown { await self.drained.waitUntilSignalled() }
+                if !self.drained.hasChanged && !Task.isCancelled { try await self.drain() }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Lets go of a sink that never ran and never will (its configuration could not be
+    /// completed): its HTTP client shuts down in the background; its buffer, holding
+    /// nothing, lets go of its directory when the sink is released.
+    func discard() {
+        _ = client.shutdown()
+    }
+
+    /// One lane's worker: sends the lane's requests one after the other until the lane
+    /// is closed and empty, the sink stops, or the task is cancelled.
+    private func work(_ lane: EdgeLane, index: Int) async {
+        while !Task.isCancelled, let batch = await lane.nextBatch() {
+            await deliver(batch, lane: index)
+            if Task.isCancelled || stopped.withLock({ $0 }) { break }
+            await lane.finished(batch)
+            await buffer.released(batch)
+        }
+        finishedWorkers.withLock { $0 += 1 }
+        workerExits.signal()
     }
 
     public func submit(_ batch: EventBatch) async throws {
@@ -114,31 +199,33 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
 
     /// Waits until the buffer is empty, giving up when `shutdown_timeout` passes
     /// without a single event delivered or dead-lettered (then `drain` leaves the
-    /// rest on disk for the next run).
+    /// rest on disk for the next run). It sleeps until the buffer says something
+    /// was released or acknowledged, and looks again only then.
     public func flush() async {
         // Everything is read: what waits in a lane goes now, not after `linger`.
         for lane in lanes { await lane.hurry() }
-        var settled = statistics.snapshot.eventsDelivered + statistics.snapshot.eventsDeadLettered
-        var lastProgress = ContinuousClock.now
         let patience = Duration.milliseconds(Int(max(configuration.shutdownTimeout, 1) * 1000))
-        while statistics.snapshot.fatalError == nil {
+        var settled = -1
+        var deadline = ContinuousClock.now + patience
+        while true {
+            let seen = buffer.changes.generation
             let snapshot = statistics.snapshot
+            if snapshot.fatalError != nil { return }
             if await buffer.isEmpty { return }
             let now = snapshot.eventsDelivered + snapshot.eventsDeadLettered
             if now != settled {
                 settled = now
-                lastProgress = .now
-            } else if ContinuousClock.now - lastProgress > patience {
+                deadline = .now + patience
+            } else if ContinuousClock.now >= deadline {
                 logger.warning("no delivery progress for \(configuration.shutdownTimeout) s; what is left stays in the buffer")
                 return
             }
-            try? await Task.sleep(for: .milliseconds(20))
+            await buffer.changes.wait(after: seen, until: deadline)
         }
     }
 
     public func stopWaiting() {
-        let buffer = self.buffer
-        Task { await buffer.stopAccepting() }
+        buffer.stopAccepting()
     }
 
     /// Sends what is queued for up to `shutdown_timeout`, then writes what is still
@@ -148,28 +235,50 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         try await drain(timeout: .milliseconds(Int(configuration.shutdownTimeout * 1000)))
     }
 
+    /// Drains once; a second call waits for the first. A sink never run is closed
+    /// without waiting: what its lanes hold goes to the disk buffer.
     public func drain(timeout: Duration) async throws {
+        let before = phase.withLock { phase -> Phase in
+            defer { if phase == .idle || phase == .running { phase = .draining } }
+            return phase
+        }
+        guard before == .idle || before == .running else {
+            await drained.waitUntilSignalled()
+            if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
+            return
+        }
         await buffer.stopReading()
         for lane in lanes { await lane.close() }
-        let tasks = workers.withLock { $0 }
         let deadline = ContinuousClock.now + timeout
-        while finishedWorkers.withLock({ $0 }) < tasks.count && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        while before == .running && ContinuousClock.now < deadline {
+            let seen = workerExits.generation
+            if finishedWorkers.withLock({ $0 }) >= lanes.count { break }
+            await workerExits.wait(after: seen, until: deadline)
         }
-        if finishedWorkers.withLock({ $0 }) < tasks.count {
+        if finishedWorkers.withLock({ $0 }) < lanes.count {
             stopped.withLock { $0 = true }
-            for task in tasks { task.cancel() }
-            for task in tasks { await task.value }
+            if before == .running {
+                abandoned.signal()
+                while true {
+                    let seen = workerExits.generation
+                    if finishedWorkers.withLock({ $0 }) >= lanes.count { break }
+                    await workerExits.wait(after: seen)
+                }
+            }
             var unfinished: [PendingEvent] = []
             for lane in lanes { unfinished += await lane.unfinished() }
             let persisted = await buffer.persistUndelivered(unfinished)
             statistics.update { $0.unsentAtStop += persisted.notWritten }
-            logger.warning("shutdown timeout reached with events unsent", metadata: [
-                "unsent": "\(unfinished.count)", "writtenToDisk": "\(persisted.written)",
-                "readAgainNextStart": "\(persisted.notWritten)"])
+            if before == .running || !unfinished.isEmpty {
+                logger.warning("shutdown timeout reached with events unsent", metadata: [
+                    "unsent": "\(unfinished.count)", "writtenToDisk": "\(persisted.written)",
+                    "readAgainNextStart": "\(persisted.notWritten)"])
+            }
         }
         await buffer.close()
         try? await client.shutdown()
+        phase.withLock { $0 = .drained }
+        drained.signal()
         if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
     }
 
@@ -213,7 +322,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
                 await buffer.endpointAccepting()
                 deliveryLog?.record(group.compactMap { DeliveryLog.key(ofEvent: $0.json) })
                 statistics.recordEvents(group, outcome: "delivered")
-                for event in group { buffer.parked.settle(event) }
+                await buffer.settle(group)
                 queue.removeFirst()
                 backoff.reset()
                 transientFailures = 0
@@ -284,6 +393,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
                                           "answer": "\(String(decoding: answer.body.prefix(2048), as: UTF8.self))"])
             }
         }
+        activity?.signal()
         return progress.withLock { progress in
             switch outcome {
             case .answered(let answer) where (200..<300).contains(answer.status):
@@ -341,7 +451,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
         }
         logger.warning("events dead-lettered", metadata: ["count": "\(events.count)", "reason": "\(reason)"])
         statistics.recordEvents(events, outcome: "dead_lettered")
-        for event in events { buffer.parked.settle(event) }
+        await buffer.settle(events)
     }
 
     private func halt(reason: String) async {
@@ -351,7 +461,7 @@ public final class EdgeSink: EventSink, @unchecked Sendable {
                             metadata: ["reason": "\(reason)"])
         }
         stopped.withLock { $0 = true }
-        await buffer.stopAccepting()
+        buffer.stopAccepting()
     }
 
     /// Tokens minted so far (IMS), for the summary.

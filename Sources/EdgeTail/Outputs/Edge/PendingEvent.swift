@@ -11,6 +11,8 @@ struct PendingEvent: Sendable {
     /// True when the event came from a disk segment: it is durable already, and its
     /// acknowledgement releases the segment rather than a source position.
     var fromDisk = false
+    /// The segment it was read from, when `fromDisk`: settling it counts there.
+    var segment: UInt64 = 0
     /// Numbers events that entered memory from a source (0 for those read from disk),
     /// so they can be parked on disk during an outage.
     var serial: UInt64 = 0
