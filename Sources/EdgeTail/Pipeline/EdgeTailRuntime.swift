@@ -13,6 +13,8 @@ import Synchronization
 public final class EdgeTailRuntime: Sendable {
     let logger: Logger
     let metrics: MetricsExporter?
+    /// Every pipeline's lines, for `edgetail tap`; outlives reloads.
+    public let tap: LineTap
     private let state: Mutex<State>
 
     /// A sink and the pipelines that send to it.
@@ -40,10 +42,11 @@ public final class EdgeTailRuntime: Sendable {
         var reloads: [String: Int] = [:]
     }
 
-    public init(configuration: EdgeTailConfiguration, logger: Logger, metrics: MetricsExporter? = nil) throws {
+    public init(configuration: EdgeTailConfiguration, logger: Logger, metrics: MetricsExporter? = nil, tap: LineTap = LineTap()) throws {
         self.logger = logger
         self.metrics = metrics
-        let groups = try Self.makeGroups(configuration, logger: logger, metrics: metrics)
+        self.tap = tap
+        let groups = try Self.makeGroups(configuration, logger: logger, metrics: metrics, tap: tap)
         state = Mutex(State(configuration: configuration, groups: groups))
     }
 
@@ -137,11 +140,11 @@ public final class EdgeTailRuntime: Sendable {
         var fresh: [String: Group] = [:]
         if !changed.isEmpty {
             do {
-                fresh = try Self.makeGroups(configuration, only: changed, logger: logger, metrics: metrics)
+                fresh = try Self.makeGroups(configuration, only: changed, logger: logger, metrics: metrics, tap: tap)
             } catch {
                 state.withLock { $0.reloads["rejected", default: 0] += 1 }
                 logger.error("cannot build the new configuration's sinks; the previous ones are restarted", metadata: ["error": "\(error)"])
-                let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger, metrics: metrics)) ?? [:]
+                let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger, metrics: metrics, tap: tap)) ?? [:]
                 state.withLock { state in
                     for (name, group) in restored {
                         var group = group
@@ -289,13 +292,13 @@ public final class EdgeTailRuntime: Sendable {
 
     /// The groups of `configuration` (those named in `only`, when given), by sink name.
     static func makeGroups(_ configuration: EdgeTailConfiguration, only: Set<String>? = nil, logger: Logger,
-                           metrics: MetricsExporter?) throws -> [String: Group] {
+                           metrics: MetricsExporter?, tap: LineTap? = nil) throws -> [String: Group] {
         let plans = try ConfigurationValidator.plans(for: configuration)
         let fingerprints = try fingerprints(configuration)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         var groups: [String: Group] = [:]
         do {
-            try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger, metrics: metrics)
+            try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger, metrics: metrics, tap: tap)
         } catch {
             // Sinks made before the failure hold HTTP clients: close them.
             let made = groups.values.map(\.shared.sink)
@@ -310,7 +313,8 @@ public final class EdgeTailRuntime: Sendable {
     }
 
     private static func addGroups(to groups: inout [String: Group], _ configuration: EdgeTailConfiguration, plans: [PipelinePlan],
-                                  fingerprints: [String: String], only: Set<String>?, logger: Logger, metrics: MetricsExporter?) throws {
+                                  fingerprints: [String: String], only: Set<String>?, logger: Logger, metrics: MetricsExporter?,
+                                  tap: LineTap?) throws {
         for (name, sinkConfiguration) in configuration.sinks where only?.contains(name) ?? true {
             let groupPlans = plans.filter { $0.sink == name }
             guard !groupPlans.isEmpty, let fingerprint = fingerprints[name] else { continue }
@@ -330,7 +334,8 @@ public final class EdgeTailRuntime: Sendable {
             let runners = groupPlans.enumerated().map { index, plan in
                 var pipelineLogger = logger
                 pipelineLogger[metadataKey: "pipeline"] = "\(plan.name)"
-                return PipelineRunner(plan: plan, sink: shared.lease(index), dataDirectory: configuration.dataDirectory, logger: pipelineLogger)
+                return PipelineRunner(plan: plan, sink: shared.lease(index), dataDirectory: configuration.dataDirectory, logger: pipelineLogger,
+                                      tap: tap)
             }
             groups[name] = Group(sink: name, fingerprint: fingerprint, runners: runners, shared: shared, edge: edge)
         }
