@@ -149,6 +149,29 @@ import Testing
         await running.finish()
     }
 
+    @Test func aClientThatFallsBehindIsToldHowManySamplesItLost() async throws {
+        let running = try await start(tap: LineTap(queueCapacity: 4))
+        let client = running.client
+        // One batch of 200 lines lands in a queue of 4: every line is either received
+        // or counted in the `{"dropped":N}` lines, which carry the running total.
+        async let seen: (samples: Int, dropped: Int) = {
+            var samples = 0
+            var dropped = 0
+            try await client.tap(TapQuery()) { line in
+                let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any])
+                if let count = object["dropped"] as? Int { dropped = count } else { samples += 1 }
+                return samples + dropped < 200
+            }
+            return (samples, dropped)
+        }()
+        try await waitUntil("the client subscribed") { running.runtime.tap.subscriberCount == 1 }
+        try running.append((0..<200).map(Self.pageView).joined())
+        let (samples, dropped) = try await seen
+        #expect(samples + dropped == 200)
+        #expect(running.runtime.tap.droppedTotal == dropped)
+        await running.finish()
+    }
+
     @Test func refusesBeyondTheSubscriberCapAndRejectsBadQueries() async throws {
         let running = try await start(tap: LineTap(subscriberLimit: 2))
         let first = try running.runtime.tap.subscribe(LineTap.Filter())
