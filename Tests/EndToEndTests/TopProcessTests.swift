@@ -61,7 +61,10 @@ import Testing
             process.arguments = ["-L", socket, "kill-session", "-t", session]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try? process.run()
+            guard (try? process.run()) != nil else { return }
+            // `defer` cannot await; this client ends at once, so a short blocking wait will do.
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
         }
 
         func pane() async -> String { (try? await run(["capture-pane", "-p", "-t", session], output: true)) ?? "" }
@@ -120,7 +123,6 @@ import Testing
         tmux.startSession(script)
         defer { tmux.endSession() }
 
-        try await waitUntil("the session started") { await tmux.pane().contains("before-top") }
         try await waitUntil("top waits for the daemon") { await tmux.pane().contains("waiting for http://127.0.0.1:\(port)") }
         #expect(await tmux.display("#{alternate_on}") == "1")
 
