@@ -144,7 +144,8 @@ public final class EdgeTailRuntime: Sendable {
             } catch {
                 state.withLock { $0.reloads["rejected", default: 0] += 1 }
                 logger.error("cannot build the new configuration's sinks; the previous ones are restarted", metadata: ["error": "\(error)"])
-                let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger, metrics: metrics, tap: tap)) ?? [:]
+                let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger,
+                                                     metrics: metrics, tap: tap)) ?? [:]
                 state.withLock { state in
                     for (name, group) in restored {
                         var group = group
@@ -298,7 +299,8 @@ public final class EdgeTailRuntime: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         var groups: [String: Group] = [:]
         do {
-            try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger, metrics: metrics, tap: tap)
+            try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger,
+                          metrics: metrics, tap: tap)
         } catch {
             // Sinks made before the failure hold HTTP clients: close them.
             let made = groups.values.map(\.shared.sink)
