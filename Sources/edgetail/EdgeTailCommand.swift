@@ -18,6 +18,8 @@ struct EdgeTailCommand: AsyncParsableCommand {
             CheckpointsCommand.self,
             StatusCommand.self,
             DetectCommand.self,
+            TopCommand.self,
+            TapCommand.self,
         ]
     )
 }

@@ -7,7 +7,8 @@ import UnixSignals
 
 /// `edgetail run`: runs the pipelines until SIGINT/SIGTERM (or, with `--once`,
 /// until everything there is has been read and delivered). SIGHUP reads the
-/// configuration again and applies it; `api:` serves `/metrics` and `/health`.
+/// configuration again and applies it; `api:` serves `/metrics`, `/health` and the
+/// `/api/v1` endpoints of `edgetail top` and `edgetail tap`.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Runs the configured pipelines.")
@@ -34,7 +35,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         var server: TelemetryServer?
         if let api = configuration.api, let metrics {
-            let made = TelemetryServer(configuration: api, exporter: metrics, logger: logger) { runtime.telemetrySnapshot() }
+            let made = TelemetryServer(configuration: api, exporter: metrics, logger: logger, tap: runtime.tap,
+                                       stats: { runtime.statsDocument() }) { runtime.telemetrySnapshot() }
             do {
                 _ = try await made.start()
             } catch {

@@ -13,6 +13,8 @@ import Synchronization
 public final class EdgeTailRuntime: Sendable {
     let logger: Logger
     let metrics: MetricsExporter?
+    /// Every pipeline's lines, for `edgetail tap`; outlives reloads.
+    public let tap: LineTap
     private let state: Mutex<State>
     /// Given by every Edge sink when a request ends or its buffer fills or frees:
     /// the follow loop logs state changes when woken by it, not by a timer.
@@ -43,10 +45,11 @@ public final class EdgeTailRuntime: Sendable {
         var reloads: [String: Int] = [:]
     }
 
-    public init(configuration: EdgeTailConfiguration, logger: Logger, metrics: MetricsExporter? = nil) throws {
+    public init(configuration: EdgeTailConfiguration, logger: Logger, metrics: MetricsExporter? = nil, tap: LineTap = LineTap()) throws {
         self.logger = logger
         self.metrics = metrics
-        let groups = try Self.makeGroups(configuration, logger: logger, metrics: metrics, activity: sinkActivity)
+        self.tap = tap
+        let groups = try Self.makeGroups(configuration, logger: logger, metrics: metrics, activity: sinkActivity, tap: tap)
         state = Mutex(State(configuration: configuration, groups: groups))
     }
 
@@ -156,12 +159,12 @@ public final class EdgeTailRuntime: Sendable {
         var fresh: [String: Group] = [:]
         if !changed.isEmpty {
             do {
-                fresh = try Self.makeGroups(configuration, only: changed, logger: logger, metrics: metrics, activity: sinkActivity)
+                fresh = try Self.makeGroups(configuration, only: changed, logger: logger, metrics: metrics, activity: sinkActivity, tap: tap)
             } catch {
                 countReload("rejected")
                 logger.error("cannot build the new configuration's sinks; the previous ones are restarted", metadata: ["error": "\(error)"])
                 let restored = (try? Self.makeGroups(old.configuration, only: Set(stopping.map(\.sink)), logger: logger, metrics: metrics,
-                                                      activity: sinkActivity)) ?? [:]
+                                                      activity: sinkActivity, tap: tap)) ?? [:]
                 state.withLock { state in
                     for (name, group) in restored {
                         var group = group
@@ -326,14 +329,14 @@ public final class EdgeTailRuntime: Sendable {
 
     /// The groups of `configuration` (those named in `only`, when given), by sink name.
     static func makeGroups(_ configuration: EdgeTailConfiguration, only: Set<String>? = nil, logger: Logger,
-                           metrics: MetricsExporter?, activity: ChangeSignal? = nil) throws -> [String: Group] {
+                           metrics: MetricsExporter?, activity: ChangeSignal? = nil, tap: LineTap? = nil) throws -> [String: Group] {
         let plans = try ConfigurationValidator.plans(for: configuration)
         let fingerprints = try fingerprints(configuration)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         var groups: [String: Group] = [:]
         do {
             try addGroups(to: &groups, configuration, plans: plans, fingerprints: fingerprints, only: only, logger: logger,
-                          metrics: metrics, activity: activity)
+                          metrics: metrics, activity: activity, tap: tap)
         } catch {
             // Edge sinks made before the failure hold HTTP clients: close them.
             for group in groups.values { group.edge?.discard() }
@@ -348,7 +351,7 @@ public final class EdgeTailRuntime: Sendable {
 
     private static func addGroups(to groups: inout [String: Group], _ configuration: EdgeTailConfiguration, plans: [PipelinePlan],
                                   fingerprints: [String: String], only: Set<String>?, logger: Logger, metrics: MetricsExporter?,
-                                  activity: ChangeSignal?) throws {
+                                  activity: ChangeSignal?, tap: LineTap?) throws {
         for (name, sinkConfiguration) in configuration.sinks where only?.contains(name) ?? true {
             let groupPlans = plans.filter { $0.sink == name }
             guard !groupPlans.isEmpty, let fingerprint = fingerprints[name] else { continue }
@@ -373,7 +376,7 @@ public final class EdgeTailRuntime: Sendable {
                 var pipelineLogger = logger
                 pipelineLogger[metadataKey: "pipeline"] = "\(plan.name)"
                 let runner = PipelineRunner(plan: plan, sink: shared.lease(index), dataDirectory: configuration.dataDirectory,
-                                            logger: pipelineLogger)
+                                            logger: pipelineLogger, tap: tap)
                 if let metrics {
                     let counters = metrics.pipelineMetrics(plan.name)
                     runner.statistics.attach(counters)

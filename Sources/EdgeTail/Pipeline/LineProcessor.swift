@@ -22,9 +22,12 @@ public struct LineProcessor {
     public let plan: PipelinePlan
     var mapper: EventMapper
     private var eventIDs: [String: EventID] = [:]
+    /// Where `edgetail tap` watches; consulted once per batch.
+    let tap: LineTap?
 
-    public init(plan: PipelinePlan) {
+    public init(plan: PipelinePlan, tap: LineTap? = nil) {
         self.plan = plan
+        self.tap = tap
         mapper = EventMapper(plan: plan)
     }
 
@@ -37,6 +40,9 @@ public struct LineProcessor {
         var tally = OutcomeTally()
         counts.bytes = batch.bytes.count
         let eventID = eventIDFor(batch.sourceID)
+        // One atomic load per batch; while nobody taps, the loop below only tests a local zero.
+        let tapMask = tap.map { $0.isActive ? $0.interest(pipeline: plan.name) : 0 } ?? 0
+        var tapped: [LineTap.Line] = []
         batch.bytes.withUnsafeBufferPointer { buffer in
             for line in batch.lines {
                 let outcome: LineOutcome
@@ -62,7 +68,14 @@ public struct LineProcessor {
                                              line: Array(buffer[range: ByteRange(line.range.start, line.range.start + kept)])))
                 }
                 tally.record(outcome, namespace: namespace, failuresInto: &counts)
+                if tapMask != 0 && LineTap.wants(outcome, mask: tapMask) {
+                    let isEvent = outcome == .pageView || outcome == .linkClick
+                    tapped.append(LineTap.Line(offset: line.offset, outcome: outcome, event: isEvent ? events.last?.range : nil))
+                }
             }
+        }
+        if !tapped.isEmpty {
+            tap?.publish(pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin, output: writer.bytes, lines: tapped)
         }
         tally.fold(into: &counts)
         mapper.takeInvalidValueCounts(into: &counts)

@@ -27,9 +27,12 @@ public final class PipelineRunner: @unchecked Sendable {
     public var checkpointGrace: TimeInterval
     /// Unchanged checkpoints are still rewritten this often, to keep `updated` current.
     static let refreshInterval = Duration.seconds(60)
+    /// Where `edgetail tap` watches this pipeline's lines.
+    let tap: LineTap?
 
-    public init(plan: PipelinePlan, sink: any EventSink, dataDirectory: String, logger: Logger) {
+    public init(plan: PipelinePlan, sink: any EventSink, dataDirectory: String, logger: Logger, tap: LineTap? = nil) {
         self.plan = plan
+        self.tap = tap
         self.sink = sink
         self.dataDirectory = dataDirectory
         self.logger = logger
@@ -62,7 +65,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let sink = self.sink
         stop.whenStopped { sink.stopWaiting() }
         let rejectedLog = try RejectedLineLog(dataDirectory: dataDirectory, pipeline: plan.name)
-        var processor = LineProcessor(plan: plan)
+        var processor = LineProcessor(plan: plan, tap: tap)
         var lastCheckpoint = ContinuousClock.now
         var lastWrite = ContinuousClock.now
 

@@ -4,7 +4,10 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Serves `/metrics` (Prometheus text) and `/health` (JSON) on `api.listen`.
+/// Serves `/metrics` (Prometheus text) and `/health` (JSON) on `api.listen`, and,
+/// when given the runtime's parts, `/api/v1/stats` (JSON, for `edgetail top`) and
+/// `/api/v1/tap` (NDJSON streamed as lines are processed, for `edgetail tap`).
+/// docs/api.md describes every field.
 ///
 /// It runs in a service group of its own, started before the pipelines and stopped
 /// after them, so a scrape during shutdown still answers and the pipelines' group
@@ -22,15 +25,19 @@ public actor TelemetryServer {
     public let configuration: APIConfiguration
     let exporter: MetricsExporter
     let snapshot: @Sendable () -> TelemetrySnapshot
+    let stats: (@Sendable () -> StatsDocument)?
+    let tap: LineTap?
     let logger: Logger
     private var group: ServiceGroup?
     private var task: Task<Void, any Error>?
 
-    public init(configuration: APIConfiguration, exporter: MetricsExporter, logger: Logger,
-                snapshot: @escaping @Sendable () -> TelemetrySnapshot) {
+    public init(configuration: APIConfiguration, exporter: MetricsExporter, logger: Logger, tap: LineTap? = nil,
+                stats: (@Sendable () -> StatsDocument)? = nil, snapshot: @escaping @Sendable () -> TelemetrySnapshot) {
         self.configuration = configuration
         self.exporter = exporter
         self.snapshot = snapshot
+        self.stats = stats
+        self.tap = tap
         self.logger = logger
     }
 
@@ -40,10 +47,13 @@ public actor TelemetryServer {
         let exporter = exporter
         let snapshot = snapshot
         let maxAge = configuration.healthMaxEventAge
+        let tap = tap
         router.get("/metrics") { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: exporter.render(snapshot()))))
+            var text = exporter.render(snapshot())
+            if let tap { text += (text.hasSuffix("\n") ? "" : "\n") + Self.tapMetrics(tap) }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/health") { _, _ -> Response in
             let report = HealthReport.evaluate(snapshot(), maxEventAge: maxAge)
@@ -51,6 +61,16 @@ public actor TelemetryServer {
             headers[.contentType] = "application/json"
             return Response(status: .init(code: report.httpStatus), headers: headers,
                             body: .init(byteBuffer: ByteBuffer(bytes: report.json)))
+        }
+        if let stats {
+            router.get("/api/v1/stats") { _, _ -> Response in
+                Self.json(.ok, stats().json)
+            }
+        }
+        if let tap {
+            router.get("/api/v1/tap") { request, _ -> Response in
+                Self.tapResponse(request, tap: tap)
+            }
         }
         // Hummingbird's own logging stays quiet; edgetail logs the address itself.
         var quiet = logger
@@ -73,12 +93,13 @@ public actor TelemetryServer {
             }
         }
         let address = "\(configuration.host):\(configuration.port)"
+        let paths = ["/metrics", "/health"] + (stats == nil ? [] : ["/api/v1/stats"]) + (tap == nil ? [] : ["/api/v1/tap"])
         do {
             var iterator = ports.makeAsyncIterator()
             guard let port = try await iterator.next() else {
                 throw Failure.cannotListen(address: address, reason: "the server stopped before listening")
             }
-            logger.info("api listening", metadata: ["address": "\(configuration.host):\(port)", "paths": "/metrics /health"])
+            logger.info("api listening", metadata: ["address": "\(configuration.host):\(port)", "paths": "\(paths.joined(separator: " "))"])
             return port
         } catch let failure as Failure {
             await stop()
@@ -89,11 +110,93 @@ public actor TelemetryServer {
         }
     }
 
-    /// Finishes open requests and closes the listening socket.
+    /// Ends the taps' streams, finishes open requests and closes the listening socket.
     public func stop() async {
+        // A tap response lasts until its client leaves: end it, or shutdown would wait for ever.
+        tap?.finishAll()
         await group?.triggerGracefulShutdown()
         _ = try? await task?.value
         group = nil
         task = nil
+    }
+
+    // MARK: The tap
+
+    /// Streams the samples a query asks for as NDJSON, with `{"dropped":N}` lines
+    /// when this subscriber's queue overflowed and after 5 s of silence (which also
+    /// finds a client that left while nothing happened).
+    static func tapResponse(_ request: Request, tap: LineTap) -> Response {
+        let query: TapQuery
+        let subscription: TapSubscription
+        do {
+            query = try TapQuery(parameters: request.uri.queryParameters.map { (key: String($0.key), value: String($0.value)) })
+        } catch {
+            return json(.badRequest, errorJSON(error.description))
+        }
+        do {
+            subscription = try tap.subscribe(query.filter)
+        } catch {
+            return json(.serviceUnavailable, errorJSON(error.description))
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/x-ndjson"
+        let limit = query.limit
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { subscription.cancel() }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    subscription.tick()
+                }
+            }
+            defer { ticker.cancel() }
+            var reported = 0
+            var sent = 0
+            var quietTicks = 0
+            stream: for await message in subscription.messages {
+                let dropped = subscription.dropped
+                switch message {
+                case .sample(let sample):
+                    quietTicks = 0
+                    if dropped != reported {
+                        try await writer.write(ByteBuffer(string: "{\"dropped\":\(dropped)}\n"))
+                        reported = dropped
+                    }
+                    try await writer.write(ByteBuffer(bytes: sample.json))
+                    sent += 1
+                    if let limit, sent >= limit { break stream }
+                case .tick:
+                    quietTicks += 1
+                    if dropped != reported || quietTicks >= 5 {
+                        try await writer.write(ByteBuffer(string: "{\"dropped\":\(dropped)}\n"))
+                        reported = dropped
+                        quietTicks = 0
+                    }
+                }
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func tapMetrics(_ tap: LineTap) -> String {
+        """
+        # HELP edgetail_tap_subscribers Clients of /api/v1/tap now.
+        # TYPE edgetail_tap_subscribers gauge
+        edgetail_tap_subscribers \(tap.subscriberCount)
+        # HELP edgetail_tap_dropped_samples_total Tap samples lost because a subscriber's queue was full.
+        # TYPE edgetail_tap_dropped_samples_total counter
+        edgetail_tap_dropped_samples_total \(tap.droppedTotal)
+
+        """
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: Data) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func errorJSON(_ message: String) -> Data {
+        (try? JSONEncoder().encode(["error": message])) ?? Data("{}".utf8)
     }
 }
