@@ -101,7 +101,10 @@ enum EdgeHarness {
         configuration.linger = 0.05
         configuration.retryBase = 0.05
         configuration.retryCap = 0.5
-        configuration.timeout = 2
+        // Generous: on a loaded machine the in-process stand-in's synchronous commits can
+        // take seconds, and a timed-out request means an outage (events parked, sent again).
+        // Tests of timeouts set their own.
+        configuration.timeout = 30
         tweak(&configuration)
         return configuration
     }
