@@ -3,9 +3,6 @@ import Foundation
 
 /// What `edgetail top` draws: the latest stats document, with rates against the one
 /// before it, or what it waits for while the daemon cannot be reached.
-///
-/// Request units are not shown: a sink counts requests, not their sizes, so the
-/// fragments of 8 KB that Adobe bills cannot be derived.
 struct TopView {
     let url: String
     private var current: StatsDocument?
@@ -105,6 +102,7 @@ struct TopView {
             rows.append([name, rate(requests, before.map { $0.requests.values.reduce(0, +) }),
                          sink.latency.map { Self.milliseconds($0.p50Seconds) } ?? "-",
                          sink.latency.map { Self.milliseconds($0.p99Seconds) } ?? "-",
+                         rate(counts.requestUnits, before?.requestUnits),
                          "\(counts.retries)", rate(counts.eventsDelivered, before?.eventsDelivered), "\(counts.eventsDelivered)",
                          "\(counts.eventsDeadLettered)",
                          "\(buffer.memoryEvents)/\(Self.bytes(UInt64(buffer.memoryBytes)))",
@@ -118,7 +116,7 @@ struct TopView {
             if let fatal = counts.fatalError { notes.append("stopped: \(fatal)") }
             details.append(notes)
         }
-        let header = ["SINK", "REQ/S", "P50", "P99", "RETRIES", "EVENTS/S", "DELIVERED", "DEAD", "MEMORY", "DISK", "OLDEST", "STATE"]
+        let header = ["SINK", "REQ/S", "P50", "P99", "RU/S", "RETRIES", "EVENTS/S", "DELIVERED", "DEAD", "MEMORY", "DISK", "OLDEST", "STATE"]
         let table = Self.align(header: header, rows: rows)
         var lines = [table[0]]
         for (index, notes) in details.enumerated() {

@@ -79,6 +79,8 @@ import Testing
         statistics.recordAnswer(status: 400, refusal: "EXEG-0104-422", errors: [], warnings: [])
         statistics.recordUnanswered()
         statistics.recordRetry()
+        statistics.recordRequestUnits(5)
+        statistics.recordRequestUnits(2)
         statistics.recordResendsAvoided(3)
         statistics.recordBufferDrop(reason: "drop_newest", count: 4)
         let ack = Acknowledgement(count: 0) {}
@@ -95,6 +97,7 @@ import Testing
         #expect(value(text, #"edgetail_sink_errors_total{sink="edge",code="EXEG-0201-503"}"#) == 1)
         #expect(value(text, #"edgetail_sink_warnings_total{sink="edge",code="EXEG-0204-200"}"#) == 1)
         #expect(value(text, #"edgetail_sink_retries_total{sink="edge"}"#) == 1)
+        #expect(value(text, #"edgetail_sink_request_units_total{sink="edge"}"#) == 7)
         #expect(value(text, #"edgetail_sink_resends_avoided_total{sink="edge"}"#) == 3)
         #expect(value(text, #"edgetail_buffer_dropped_events_total{sink="edge",reason="drop_newest"}"#) == 4)
         #expect(value(text, #"edgetail_sink_events_total{sink="edge",namespace="FPID",outcome="delivered"}"#) == 2)
@@ -105,6 +108,7 @@ import Testing
         let counts = statistics.snapshot
         #expect(counts.errors == ["EXEG-0104-422": 1, "EXEG-0201-503": 1])
         #expect(counts.eventsDelivered == 3 && counts.eventsDeadLettered == 1)
+        #expect(counts.requestUnits == 7)
     }
 
     @Test func reloadsAreCountedByResult() {

@@ -106,6 +106,11 @@ import LocalEdge
         let requestCount = requests.compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
         #expect(requestCount > 0)
         #expect(metrics.contains(#"edgetail_sink_request_duration_seconds_count{sink="edge"} \#(requestCount)"#), "\(metrics)")
+        // One request unit per 8 KB of body, rounded up: at least one a request, at most
+        // eight for a request of max_bytes (60,000).
+        let units = metrics.split(separator: "\n").first { $0.hasPrefix(#"edgetail_sink_request_units_total{sink="edge"} "#) }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        #expect(units >= requestCount && units <= 8 * requestCount, "\(units) units for \(requestCount) requests")
         let health = try await running.get("/health")
         #expect(health.status == 200)
         #expect(health.body == #"{"status":"ok"}"#)

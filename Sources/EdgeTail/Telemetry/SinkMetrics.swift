@@ -6,6 +6,7 @@ import CoreMetrics
 public final class SinkMetrics: Sendable {
     let requests: CounterFamily
     let retries: CoreMetrics.Counter
+    let requestUnits: CoreMetrics.Counter
     let deadLetters: CoreMetrics.Counter
     let resendsAvoided: CoreMetrics.Counter
     let errors: CounterFamily
@@ -18,6 +19,7 @@ public final class SinkMetrics: Sendable {
         let labels = [("sink", sink)]
         requests = CounterFamily("edgetail_sink_requests_total", labels: labels, by: "status", factory: factory)
         retries = CoreMetrics.Counter(label: "edgetail_sink_retries_total", dimensions: labels, factory: factory)
+        requestUnits = CoreMetrics.Counter(label: "edgetail_sink_request_units_total", dimensions: labels, factory: factory)
         deadLetters = CoreMetrics.Counter(label: "edgetail_sink_dead_letters_total", dimensions: labels, factory: factory)
         resendsAvoided = CoreMetrics.Counter(label: "edgetail_sink_resends_avoided_total", dimensions: labels, factory: factory)
         errors = CounterFamily("edgetail_sink_errors_total", labels: labels, by: "code", factory: factory)
@@ -33,6 +35,7 @@ public final class SinkMetrics: Sendable {
     func record(_ counts: EdgeSinkCounts) {
         for (status, count) in counts.requests { requests.increment(status, by: count) }
         retries.add(counts.retries)
+        requestUnits.add(counts.requestUnits)
         deadLetters.add(counts.eventsDeadLettered)
         resendsAvoided.add(counts.resendsAvoided)
         for (code, count) in counts.errors { errors.increment(code, by: count) }

@@ -34,6 +34,7 @@ extension EdgeSinkCounts {
         var total = current
         for (status, count) in requests { total.requests[status, default: 0] += count }
         total.retries += retries
+        total.requestUnits += requestUnits
         for (code, count) in errors { total.errors[code, default: 0] += count }
         for (code, count) in warnings { total.warnings[code, default: 0] += count }
         total.resendsAvoided += resendsAvoided

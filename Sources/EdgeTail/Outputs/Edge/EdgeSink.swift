@@ -420,6 +420,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
 
     private func post(_ body: [UInt8], requestID: String) async -> EdgeResponsePolicy.Outcome {
         if let limiter { await limiter.acquire(bodyBytes: body.count) }
+        statistics.recordRequestUnits(RequestUnitLimiter.units(forBodyBytes: body.count, upstreams: configuration.upstreams))
         var request = HTTPClientRequest(url: collectURL + "&requestId=" + requestID)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -6,6 +6,9 @@ public struct EdgeSinkCounts: Sendable, Codable, Equatable {
     public var requests: [String: Int] = [:]
     /// Transient failures retried (what `max_retries` counts).
     public var retries = 0
+    /// Edge request units of the requests sent, answered or not: one per 8 KB of body,
+    /// rounded up, times `upstreams` (what Adobe counts against the organisation's quota).
+    public var requestUnits = 0
     /// Problems by EXEG code (or `HTTP NNN` without one): refused requests, and the
     /// `errors[]` of accepted ones.
     public var errors: [String: Int] = [:]
@@ -87,6 +90,14 @@ public final class EdgeSinkStatistics: Sendable {
                 state.counts.warnings[code, default: 0] += 1
                 state.metrics?.warnings.increment(code)
             }
+        }
+    }
+
+    /// A request about to be sent, in Edge request units.
+    func recordRequestUnits(_ units: Int) {
+        state.withLock { state in
+            state.counts.requestUnits += units
+            state.metrics?.requestUnits.add(units)
         }
     }
 
