@@ -22,6 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     var summaryJSON: String?
 
     func run() async throws {
+        MallocArenas.limitUnlessConfigured()
         let configuration = try options.load()
         let logger = options.makeLogger(label: "edgetail", configuration: configuration)
         let metrics = configuration.api.map { _ in MetricsExporter() }
