@@ -297,7 +297,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         while let group = queue.first {
             if Task.isCancelled || stopped.withLock({ $0 }) { return }
             let body = group.requestBody()
-            if body.count > configuration.maxBytes {
+            if body.readableBytes > configuration.maxBytes {
                 if group.count > 1 {
                     replaceFirst(&queue, with: halves(group))
                 } else {
@@ -418,9 +418,9 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         return [Array(group[..<middle]), Array(group[middle...])]
     }
 
-    private func post(_ body: [UInt8], requestID: String) async -> EdgeResponsePolicy.Outcome {
-        if let limiter { await limiter.acquire(bodyBytes: body.count) }
-        statistics.recordRequestUnits(RequestUnitLimiter.units(forBodyBytes: body.count, upstreams: configuration.upstreams))
+    private func post(_ body: ByteBuffer, requestID: String) async -> EdgeResponsePolicy.Outcome {
+        if let limiter { await limiter.acquire(bodyBytes: body.readableBytes) }
+        statistics.recordRequestUnits(RequestUnitLimiter.units(forBodyBytes: body.readableBytes, upstreams: configuration.upstreams))
         var request = HTTPClientRequest(url: collectURL + "&requestId=" + requestID)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -429,7 +429,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         } catch {
             return .noAnswer("\(error)")
         }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.body = .bytes(body)
         let started = ContinuousClock.now
         defer { requestLatency.record(ContinuousClock.now - started) }
         do {

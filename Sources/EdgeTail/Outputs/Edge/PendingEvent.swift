@@ -1,3 +1,5 @@
+import NIOCore
+
 /// An event waiting in a lane: its JSON (a range of its batch's shared buffer),
 /// whom to acknowledge, and its identity for attribution.
 struct PendingEvent: Sendable {
@@ -23,16 +25,16 @@ struct PendingEvent: Sendable {
 }
 
 extension Array where Element == PendingEvent {
-    /// `{"events":[…]}` — the body of a collect request.
-    func requestBody() -> [UInt8] {
-        var body: [UInt8] = []
-        body.reserveCapacity(reduce(13) { $0 + $1.size + 1 })
-        body.append(contentsOf: [UInt8](#"{"events":["#.utf8))
+    /// `{"events":[…]}` — the body of a collect request, written once into the buffer
+    /// the HTTP client sends, from each event's bytes where the mapper wrote them.
+    func requestBody() -> ByteBuffer {
+        var body = ByteBufferAllocator().buffer(capacity: reduce(13) { $0 + $1.size + 1 })
+        body.writeStaticString(#"{"events":["#)
         for (index, event) in enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(contentsOf: event.json)
+            if index > 0 { body.writeInteger(UInt8(ascii: ",")) }
+            body.writeBytes(event.json)
         }
-        body.append(contentsOf: [UInt8]("]}".utf8))
+        body.writeStaticString("]}")
         return body
     }
 
