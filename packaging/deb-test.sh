@@ -123,7 +123,7 @@ YAML
     [ "$(stat -c %u "$root/var/lib/edgetail/events.jsonl")" = "$(in_boot id -u edgetail)" ] || fail "events not written as edgetail"
     [ "$(stat -c %a "$root/var/lib/edgetail/events.jsonl")" = 600 ] || fail "events file is not mode 600 (UMask=077)"
     echo "the service wrote events as user edgetail, mode 600"
-    in_boot systemctl reload edgetail.service || fail "systemctl reload"
+    in_boot systemctl reload edgetail.service || { in_boot journalctl -u edgetail --no-pager -n 30 >&2; fail "systemctl reload"; }
     in_boot systemctl is-active --quiet edgetail.service || fail "not active after reload"
     echo "systemctl reload: ok, still active"
     in_boot systemctl stop edgetail.service
