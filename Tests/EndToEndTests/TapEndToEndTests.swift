@@ -194,7 +194,7 @@ import Testing
         let running = try await start()
         try running.append(Self.pageView(1) + Self.asset)
         try await waitUntil("both lines counted") { running.runtime.counts["web"]?.lines == 2 }
-        let document = try await running.client.stats()
+        let document = try await running.client.stats(timeout: .seconds(30))
         #expect(document.time > 0)
         #expect(document.running)
         #expect(document.health.isHealthy)
