@@ -38,30 +38,28 @@ public final class MetricsExporter: Sendable {
 
     /// The request latency histogram of a sink (`edgetail_sink_request_duration_seconds`).
     public func latencyTimer(sink: String) -> CoreMetrics.Timer {
-        state.withLock { state in
-            if let timer = state.timers[sink] { return timer }
-            let timer = CoreMetrics.Timer(label: "edgetail_sink_request_duration_seconds", dimensions: [("sink", sink)], factory: factory)
-            state.timers[sink] = timer
-            return timer
+        made(sink, in: \.timers) {
+            CoreMetrics.Timer(label: "edgetail_sink_request_duration_seconds", dimensions: [("sink", sink)], factory: factory)
         }
     }
 
     /// The counters of pipeline `name`; the same object for every pipeline of that name.
     public func pipelineMetrics(_ name: String) -> PipelineMetrics {
-        state.withLock { state in
-            if let known = state.pipelines[name] { return known }
-            let made = PipelineMetrics(pipeline: name, factory: factory)
-            state.pipelines[name] = made
-            return made
-        }
+        made(name, in: \.pipelines) { PipelineMetrics(pipeline: name, factory: factory) }
     }
 
     /// The counters of sink `name`; the same object for every sink of that name.
     public func sinkMetrics(_ name: String) -> SinkMetrics {
+        made(name, in: \.sinks) { SinkMetrics(sink: name, factory: factory) }
+    }
+
+    /// The handles kept under `name`, made on first use.
+    private func made<Handles: Sendable>(_ name: String, in handles: WritableKeyPath<State, [String: Handles]>,
+                               _ make: () -> Handles) -> Handles {
         state.withLock { state in
-            if let known = state.sinks[name] { return known }
-            let made = SinkMetrics(sink: name, factory: factory)
-            state.sinks[name] = made
+            if let known = state[keyPath: handles][name] { return known }
+            let made = make()
+            state[keyPath: handles][name] = made
             return made
         }
     }
