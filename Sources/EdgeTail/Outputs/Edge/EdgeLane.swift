@@ -1,16 +1,20 @@
+import NIOCore
+
 /// One lane of an Edge sink: a FIFO of events for the identities hashed to it,
 /// packed into requests one at a time, so one visitor's events are sent in order
 /// and never in two requests at once.
 ///
 /// How much a lane holds is decided by the sink's `EventBuffer`, which hands events
-/// on only while its memory budget allows.
+/// on only while its memory budget allows. The queue is a ring buffer, so an event
+/// taken out is released at once: an event shares its batch's JSON with its
+/// neighbours, and one left in a stale slot would keep the whole batch alive outside
+/// the memory budget.
 actor EdgeLane {
     let maxBodyBytes: Int
     let maxEvents: Int
     let linger: Duration
 
-    private var queue: [PendingEvent] = []
-    private var head = 0
+    private var queue = CircularBuffer<PendingEvent>()
     private var oldestArrival: ContinuousClock.Instant?
     /// Bytes of events queued or being sent.
     private(set) var heldBytes = 0
@@ -32,7 +36,7 @@ actor EdgeLane {
         self.linger = linger
     }
 
-    var queuedCount: Int { queue.count - head }
+    var queuedCount: Int { queue.count }
 
     func enqueue(_ events: [PendingEvent]) {
         let size = events.totalSize
@@ -81,55 +85,46 @@ actor EdgeLane {
 
     /// What was not finished (the request in flight, then the queue), at shutdown.
     func unfinished() -> [PendingEvent] {
-        let rest = inFlight + queue[head...]
+        let rest = inFlight + queue
         inFlight = []
-        queue = []
-        head = 0
+        queue = CircularBuffer()
         return rest
     }
 
     /// Events held here that came from a source (not from disk), oldest first.
     func waitingFromSources() -> [PendingEvent] {
-        (inFlight + queue[head...]).filter { $0.serial != 0 }
+        (inFlight + queue).filter { $0.serial != 0 }
     }
 
     /// When the oldest event held here entered the buffer.
     var oldestEnteredAt: Double? {
-        let first = inFlight.first ?? (head < queue.count ? queue[head] : nil)
+        let first = inFlight.first ?? queue.first
         return first?.enteredAt
     }
 
     private var hasFullBatch: Bool {
         var bytes = Self.envelopeBytes
         var count = 0
-        var index = head
-        while index < queue.count {
-            bytes += queue[index].size + 1
+        for event in queue {
+            bytes += event.size + 1
             count += 1
             if bytes > maxBodyBytes || count >= maxEvents { return true }
-            index += 1
         }
         return false
     }
 
     private func takeBatch() -> [PendingEvent] {
         var bytes = Self.envelopeBytes
-        var end = head
-        while end < queue.count {
-            let next = bytes + queue[end].size + (end > head ? 1 : 0)
+        var batch: [PendingEvent] = []
+        while let first = queue.first {
+            let next = bytes + first.size + (batch.isEmpty ? 0 : 1)
             // A single event larger than a request still leaves alone (and is dead-lettered).
-            if end > head && (next > maxBodyBytes || end - head >= maxEvents) { break }
+            if !batch.isEmpty && (next > maxBodyBytes || batch.count >= maxEvents) { break }
             bytes = next
-            end += 1
+            batch.append(queue.removeFirst())
             if bytes > maxBodyBytes { break }
         }
-        let batch = Array(queue[head..<end])
         inFlight = batch
-        head = end
-        if head > 4096 && head * 2 > queue.count {
-            queue.removeFirst(head)
-            head = 0
-        }
         oldestArrival = queuedCount > 0 ? .now : nil
         return batch
     }
