@@ -121,7 +121,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["EdgeTail", "LocalEdge", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "EdgeTail", "LocalEdge", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift6
         ),
     ]

@@ -34,27 +34,23 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // The group shuts services down in reverse order: the api goes last, so it
+        // answers until the pipelines have delivered and checkpointed.
         var server: TelemetryServer?
         if let api = configuration.api, let metrics {
             let made = TelemetryServer(configuration: api, exporter: metrics, logger: logger, tap: runtime.tap,
                                        stats: { runtime.statsDocument() }) { runtime.telemetrySnapshot() }
-            do {
-                _ = try await made.start()
-            } catch {
-                logger.error("cannot start", metadata: ["error": "\(error)"])
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
-            }
+            services.append(.init(service: made))
             server = made
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if !once {
             // Trapped before "started" is logged, so a SIGHUP after it never kills the process.
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             services.append(.init(service: ReloadService(runtime: runtime, options: options, signals: hangups, logger: logger),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        services.append(.init(service: RuntimeService(runtime: runtime, mode: once ? .once : .follow),
+        services.append(.init(service: RuntimeService(runtime: runtime, mode: once ? .once : .follow, api: server),
                               successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("started", metadata: [
@@ -67,7 +63,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             failure = error
         }
-        await server?.stop()
         let counts = runtime.counts
         let deliveries = runtime.deliveryReports
         RunSummary.print(counts, deliveries: deliveries)
@@ -93,12 +88,15 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 /// Runs the runtime inside the service group, turning a graceful shutdown
-/// (SIGTERM/SIGINT) into "stop reading, deliver, checkpoint".
+/// (SIGTERM/SIGINT) into "stop reading, deliver, checkpoint". With an api, nothing is
+/// read before it listens: an address in use ends the run before it starts.
 struct RuntimeService: Service {
     let runtime: EdgeTailRuntime
     let mode: PipelineRunner.Mode
+    let api: TelemetryServer?
 
     func run() async throws {
+        if let api { _ = try await api.listeningPort() }
         let stop = StopSignal()
         try await withGracefulShutdownHandler {
             try await runtime.run(mode: mode, stop: stop)

@@ -11,8 +11,8 @@ import Testing
     struct Running {
         let fixture: TailingFixture
         let runtime: EdgeTailRuntime
-        let server: TelemetryServer
-        let port: Int
+        let served: ServedTelemetry
+        var port: Int { served.port }
         let stop: StopSignal
         let task: Task<Void, any Error>
 
@@ -35,7 +35,7 @@ import Testing
         func finish() async {
             stop.stop()
             _ = try? await task.value
-            await server.stop()
+            await served.stop()
             fixture.remove()
         }
     }
@@ -68,10 +68,10 @@ import Testing
         let api = try #require(configuration.api)
         let server = TelemetryServer(configuration: api, exporter: MetricsExporter(), logger: quietLogger, tap: runtime.tap,
                                      stats: { runtime.statsDocument() }) { runtime.telemetrySnapshot() }
-        let port = try await server.start()
+        let served = try await ServedTelemetry(server)
         let stop = StopSignal()
         let task = Task { try await runtime.run(mode: .follow, stop: stop) }
-        return Running(fixture: fixture, runtime: runtime, server: server, port: port, stop: stop, task: task)
+        return Running(fixture: fixture, runtime: runtime, served: served, stop: stop, task: task)
     }
 
     /// Collects up to `limit` samples of a query through the HTTP tap.

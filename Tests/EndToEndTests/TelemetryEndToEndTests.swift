@@ -14,8 +14,8 @@ import LocalEdge
         let directory: URL
         let standIn: LocalEdgeServer
         let runtime: EdgeTailRuntime
-        let server: TelemetryServer
-        let port: Int
+        let served: ServedTelemetry
+        var port: Int { served.port }
         let stop: StopSignal
         let task: Task<Void, any Error>
 
@@ -28,7 +28,7 @@ import LocalEdge
         func finish() async {
             stop.stop()
             _ = try? await task.value
-            await server.stop()
+            await served.stop()
             await standIn.stop()
             try? FileManager.default.removeItem(at: directory)
         }
@@ -69,10 +69,10 @@ import LocalEdge
         let runtime = try EdgeTailRuntime(configuration: configuration, logger: quietLogger, metrics: metrics)
         let api = try #require(configuration.api)
         let server = TelemetryServer(configuration: api, exporter: metrics, logger: quietLogger) { runtime.telemetrySnapshot() }
-        let port = try await server.start()
+        let served = try await ServedTelemetry(server)
         let stop = StopSignal()
         let task = Task { try await runtime.run(mode: .follow, stop: stop) }
-        return Running(directory: directory, standIn: standIn, runtime: runtime, server: server, port: port, stop: stop, task: task)
+        return Running(directory: directory, standIn: standIn, runtime: runtime, served: served, stop: stop, task: task)
     }
 
     @Test func metricsAfterAShortRun() async throws {
@@ -124,6 +124,24 @@ import LocalEdge
         for name in served {
             #expect(readme.contains("| `\(name)` |"), "\(name) is served but not in the README's metric list")
         }
+        await running.finish()
+    }
+
+    /// An address in use: the second server's run ends with `cannotListen`, and
+    /// whoever waits for it to listen (the pipelines, in `edgetail run`) is told so.
+    @Test func anAddressInUseIsReportedToWhoeverWaitsForTheServer() async throws {
+        let running = try await start(lines: 1)
+        let api = APIConfiguration(host: "127.0.0.1", port: running.port)
+        let second = TelemetryServer(configuration: api, exporter: MetricsExporter(), logger: quietLogger) { running.runtime.telemetrySnapshot() }
+        await #expect(throws: TelemetryServer.Failure.self) { try await second.run() }
+        do {
+            _ = try await second.listeningPort()
+            Issue.record("listeningPort() returned for a server that could not listen")
+        } catch {
+            #expect("\(error)".contains("cannot serve the api on 127.0.0.1:\(running.port)"), "\(error)")
+        }
+        // The first server still answers.
+        #expect(try await running.get("/health").status == 200)
         await running.finish()
     }
 

@@ -9,10 +9,12 @@ import ServiceLifecycle
 /// `/api/v1/tap` (NDJSON streamed as lines are processed, for `edgetail tap`).
 /// docs/api.md describes every field.
 ///
-/// It runs in a service group of its own, started before the pipelines and stopped
-/// after them, so a scrape during shutdown still answers and the pipelines' group
-/// never sees the server end first.
-public actor TelemetryServer {
+/// A `Service` of the daemon's service group, placed before the pipelines: the group
+/// shuts services down in reverse order, so a scrape during shutdown still answers
+/// until the pipelines have delivered and checkpointed. `listeningPort()` tells when
+/// it accepts connections (the pipelines wait for it, so a busy address stops
+/// edgetail before it reads anything).
+public actor TelemetryServer: Service {
     public enum Failure: Error, CustomStringConvertible {
         case cannotListen(address: String, reason: String)
         public var description: String {
@@ -28,8 +30,9 @@ public actor TelemetryServer {
     let stats: (@Sendable () -> StatsDocument)?
     let tap: LineTap?
     let logger: Logger
-    private var group: ServiceGroup?
-    private var task: Task<Void, any Error>?
+    /// The bound port once listening, or why it never will be.
+    private var listening: Result<Int, Failure>?
+    private var portWaiters: [CheckedContinuation<Int, any Error>] = []
 
     public init(configuration: APIConfiguration, exporter: MetricsExporter, logger: Logger, tap: LineTap? = nil,
                 stats: (@Sendable () -> StatsDocument)? = nil, snapshot: @escaping @Sendable () -> TelemetrySnapshot) {
@@ -41,8 +44,59 @@ public actor TelemetryServer {
         self.logger = logger
     }
 
-    /// Binds and returns the bound port once connections are accepted.
-    public func start() async throws -> Int {
+    private var address: String { "\(configuration.host):\(configuration.port)" }
+
+    /// Serves until the group shuts down gracefully or the task is cancelled.
+    public func run() async throws {
+        let paths = ["/metrics", "/health"] + (stats == nil ? [] : ["/api/v1/stats"]) + (tap == nil ? [] : ["/api/v1/tap"])
+        let logger = logger
+        let host = configuration.host
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("api listening", metadata: ["address": "\(host):\(port)", "paths": "\(paths.joined(separator: " "))"])
+                await self.settle(.success(port))
+            },
+            logger: Self.quiet(logger))
+        let tap = tap
+        do {
+            // A tap response lasts until its client leaves: end it, or shutdown would wait for ever.
+            try await withGracefulShutdownHandler {
+                try await app.run()
+            } onGracefulShutdown: {
+                tap?.finishAll()
+            }
+        } catch {
+            let failure = Failure.cannotListen(address: address, reason: "\(error)")
+            settle(.failure(failure))
+            throw failure
+        }
+        settle(.failure(.cannotListen(address: address, reason: "the server stopped before listening")))
+    }
+
+    /// The bound port, once connections are accepted; throws when the server could not listen.
+    public func listeningPort() async throws -> Int {
+        if let listening { return try listening.get() }
+        return try await withCheckedThrowingContinuation { portWaiters.append($0) }
+    }
+
+    private func settle(_ result: Result<Int, Failure>) {
+        guard listening == nil else { return }
+        listening = result
+        for waiter in portWaiters { waiter.resume(with: result.mapError { $0 as any Error }) }
+        portWaiters = []
+    }
+
+    /// Hummingbird's own logging stays quiet; edgetail logs the address itself.
+    private static func quiet(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = .warning
+        return quiet
+    }
+
+    private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         let exporter = exporter
         let snapshot = snapshot
@@ -72,52 +126,7 @@ public actor TelemetryServer {
                 Self.tapResponse(request, tap: tap)
             }
         }
-        // Hummingbird's own logging stays quiet; edgetail logs the address itself.
-        var quiet = logger
-        quiet.logLevel = .warning
-        let (ports, continuation) = AsyncThrowingStream<Int, any Error>.makeStream()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: quiet)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: quiet))
-        self.group = group
-        task = Task {
-            do {
-                try await group.run()
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-                throw error
-            }
-        }
-        let address = "\(configuration.host):\(configuration.port)"
-        let paths = ["/metrics", "/health"] + (stats == nil ? [] : ["/api/v1/stats"]) + (tap == nil ? [] : ["/api/v1/tap"])
-        do {
-            var iterator = ports.makeAsyncIterator()
-            guard let port = try await iterator.next() else {
-                throw Failure.cannotListen(address: address, reason: "the server stopped before listening")
-            }
-            logger.info("api listening", metadata: ["address": "\(configuration.host):\(port)", "paths": "\(paths.joined(separator: " "))"])
-            return port
-        } catch let failure as Failure {
-            await stop()
-            throw failure
-        } catch {
-            await stop()
-            throw Failure.cannotListen(address: address, reason: "\(error)")
-        }
-    }
-
-    /// Ends the taps' streams, finishes open requests and closes the listening socket.
-    public func stop() async {
-        // A tap response lasts until its client leaves: end it, or shutdown would wait for ever.
-        tap?.finishAll()
-        await group?.triggerGracefulShutdown()
-        _ = try? await task?.value
-        group = nil
-        task = nil
+        return router
     }
 
     // MARK: The tap
@@ -143,34 +152,37 @@ public actor TelemetryServer {
         let limit = query.limit
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { subscription.cancel() }
-            let ticker = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
-                    subscription.tick()
-                }
-            }
-            defer { ticker.cancel() }
             var reported = 0
             var sent = 0
             var quietTicks = 0
-            stream: for await message in subscription.messages {
-                let dropped = subscription.dropped
-                switch message {
-                case .sample(let sample):
-                    quietTicks = 0
-                    if dropped != reported {
-                        try await writer.write(ByteBuffer(string: "{\"dropped\":\(dropped)}\n"))
-                        reported = dropped
+            try await withThrowingTaskGroup(of: Void.self) { ticking in
+                // A tick a second, for the dropped count and to find a client that left.
+                ticking.addTask {
+                    while true {
+                        try await Task.sleep(for: .seconds(1))
+                        subscription.tick()
                     }
-                    try await writer.write(ByteBuffer(bytes: sample.json))
-                    sent += 1
-                    if let limit, sent >= limit { break stream }
-                case .tick:
-                    quietTicks += 1
-                    if dropped != reported || quietTicks >= 5 {
-                        try await writer.write(ByteBuffer(string: "{\"dropped\":\(dropped)}\n"))
-                        reported = dropped
+                }
+                defer { ticking.cancelAll() }
+                stream: for await message in subscription.messages {
+                    let dropped = subscription.dropped
+                    switch message {
+                    case .sample(let sample):
                         quietTicks = 0
+                        if dropped != reported {
+                            try await writer.write(ByteBuffer(string: "{\"dropped\":\(dropped)}\n"))
+                            reported = dropped
+                        }
+                        try await writer.write(ByteBuffer(bytes: sample.json))
+                        sent += 1
+                        if let limit, sent >= limit { break stream }
+                    case .tick:
+                        quietTicks += 1
+                        if dropped != reported || quietTicks >= 5 {
+                            try await writer.write(ByteBuffer(string: "{\"dropped\":\(dropped)}\n"))
+                            reported = dropped
+                            quietTicks = 0
+                        }
                     }
                 }
             }
