@@ -6,7 +6,8 @@ import Crypto
 /// (an FPID that is not a UUIDv4, an ECID that is not 38 digits) is never sent: the rule
 /// yields nothing, the next rule is tried, and the value is counted. A `derive` rule computes
 /// HMAC-SHA256(salt, inputs) and shapes it as a UUIDv4, stable for the same inputs.
-/// Derived values are cached, since one visitor's lines repeat the same inputs.
+/// Derived values are cached (`DerivedIdentityCache`, bounded), since one visitor's
+/// lines repeat the same inputs.
 public struct IdentityResolver {
     public enum Rule: Sendable {
         case field(FieldReference, namespace: String, state: String, format: IdentityFormat)
@@ -27,15 +28,8 @@ public struct IdentityResolver {
     /// Per rule, the values that were left out for not being in their namespace's format.
     public private(set) var invalidValues: [Int]
     private var scratch: [UInt8] = []
-    /// Derived values with their hash, by a 128-bit hash of the rule's inputs.
-    private var cache: [DerivedKey: (value: [UInt8], hash: UInt64)] = [:]
-    private let cacheLimit = 100_000
-
-    struct DerivedKey: Hashable {
-        var rule: Int
-        var first: UInt64
-        var second: UInt64
-    }
+    /// Derived values by a 128-bit hash of the rule and its inputs.
+    private var cache = DerivedIdentityCache()
 
     public init(rules: [Rule], extractor: FieldExtractor) {
         self.rules = rules
@@ -77,18 +71,17 @@ public struct IdentityResolver {
                 }
                 guard anyValue else { continue }
                 let (first, second) = scratch.withUnsafeBufferPointer(FastHash.pair)
-                let cacheKey = DerivedKey(rule: index, first: first, second: second)
-                let hash: UInt64
-                if let cached = cache[cacheKey] {
-                    value = cached.value
-                    hash = cached.hash
+                let cacheKey = DerivedIdentityCache.Key(first: first ^ FastHash.mix(UInt64(index)), second: second)
+                let derived: DerivedIdentityCache.Derived
+                if let cached = cache.value(for: cacheKey) {
+                    derived = cached
                 } else {
-                    value = Self.derive(scratch, key: SymmetricKey(data: salt))
-                    hash = FastHash.hash(value)
-                    if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
-                    cache[cacheKey] = (value, hash)
+                    derived = Self.derived(scratch, key: SymmetricKey(data: salt))
+                    cache.insert(derived, for: cacheKey)
                 }
-                return Identity(namespace: namespace, state: state, hash: hash)
+                value.removeAll(keepingCapacity: true)
+                UUIDText.appendVersion4(high: derived.high, low: derived.low, to: &value)
+                return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
             }
         }
         return nil
@@ -107,15 +100,21 @@ public struct IdentityResolver {
 
     /// HMAC-SHA256(key, input) as UUIDv4 text.
     public static func derive(_ input: [UInt8], key: SymmetricKey) -> [UInt8] {
+        let mac = derived(input, key: key)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        UUIDText.appendVersion4(high: mac.high, low: mac.low, to: &text)
+        return text
+    }
+
+    /// The first 128 bits of HMAC-SHA256(key, input), which the UUID is made of.
+    static func derived(_ input: [UInt8], key: SymmetricKey) -> DerivedIdentityCache.Derived {
         let mac = HMAC<SHA256>.authenticationCode(for: input, using: key)
         var high: UInt64 = 0
         var low: UInt64 = 0
         for (index, byte) in mac.prefix(16).enumerated() {
             if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
         }
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        UUIDText.appendVersion4(high: high, low: low, to: &text)
-        return text
+        return DerivedIdentityCache.Derived(high: high, low: low)
     }
 }
