@@ -42,3 +42,33 @@ import Testing
         #expect(rest.map(\.identityHash) == [4, 5, 6, 7, 8, 9])
     }
 }
+
+/// Each lane gets its events' JSON in an array of its own, holding nothing else.
+@Suite struct SplitByLaneTests {
+    @Test func eachLaneHoldsOnlyItsOwnBytesInOrder() throws {
+        var batch: [UInt8] = []
+        var events: [PendingEvent] = []
+        let acknowledgement = Acknowledgement(count: 9) {}
+        for number in 0..<9 {
+            let json = Array(#"{"xdm":{"_id":"event-\#(number)"}}"#.utf8)
+            events.append(PendingEvent(bytes: [], range: ByteRange(batch.count, batch.count + json.count),
+                                       acknowledgement: acknowledgement, namespace: "FPID", identityHash: UInt64(number),
+                                       enteredAt: Double(number), serial: UInt64(number + 1)))
+            batch.append(contentsOf: json)
+        }
+        events = events.map { PendingEvent(bytes: batch, range: $0.range, acknowledgement: $0.acknowledgement, namespace: $0.namespace,
+                                           identityHash: $0.identityHash, enteredAt: $0.enteredAt, serial: $0.serial) }
+        let lanes = events.splitByLane(3)
+        #expect(lanes.count == 3)
+        for (lane, held) in lanes.enumerated() {
+            #expect(held.map(\.identityHash) == [UInt64(lane), UInt64(lane + 3), UInt64(lane + 6)])
+            let shared = try #require(held.first?.bytes)
+            #expect(shared.count == held.totalSize, "lane \(lane) holds bytes of other lanes")
+            for event in held {
+                #expect(event.bytes == shared)
+                #expect(String(decoding: event.json, as: UTF8.self) == #"{"xdm":{"_id":"event-\#(event.identityHash)"}}"#)
+                #expect(event.serial == event.identityHash + 1 && event.enteredAt == Double(event.identityHash))
+            }
+        }
+    }
+}

@@ -234,9 +234,7 @@ actor EventBuffer {
         memoryHeld += size
         memoryEvents += events.count
         timerWork.signal()
-        var byLane = [[PendingEvent]](repeating: [], count: lanes.count)
-        for event in events { byLane[Int(event.identityHash % UInt64(lanes.count))].append(event) }
-        for (index, events) in byLane.enumerated() where !events.isEmpty {
+        for (index, events) in events.splitByLane(lanes.count).enumerated() where !events.isEmpty {
             await lanes[index].enqueue(events)
         }
     }

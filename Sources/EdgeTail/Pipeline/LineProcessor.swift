@@ -79,9 +79,9 @@ public struct LineProcessor {
         }
         tally.fold(into: &counts)
         mapper.takeInvalidValueCounts(into: &counts)
-        // The events' JSON outlives the batch (until its last event is delivered), so it
-        // keeps only the bytes it uses, not the capacity reserved for writing it.
-        return Output(bytes: events.isEmpty ? [] : writer.bytes.compacted(), events: events, rejected: rejected, counts: counts)
+        // A sink that keeps events copies what it keeps (the Edge sink, per lane), so the
+        // capacity reserved for writing is released with the batch.
+        return Output(bytes: events.isEmpty ? [] : writer.bytes, events: events, rejected: rejected, counts: counts)
     }
 
     private mutating func eventIDFor(_ sourceID: String) -> EventID {
@@ -90,16 +90,5 @@ public struct LineProcessor {
         if eventIDs.count > 4096 { eventIDs.removeAll() }
         eventIDs[sourceID] = made
         return made
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// A copy with no spare capacity (when more than an eighth is spare), or `self`.
-    func compacted() -> [UInt8] {
-        guard capacity - count > count / 8 else { return self }
-        return [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
-            _ = withUnsafeBufferPointer { target.initialize(fromContentsOf: $0) }
-            initialized = count
-        }
     }
 }

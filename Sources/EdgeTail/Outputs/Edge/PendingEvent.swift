@@ -39,4 +39,43 @@ extension Array where Element == PendingEvent {
     }
 
     var totalSize: Int { reduce(0) { $0 + $1.size } }
+
+    /// The events by lane (`identityHash % lanes`, so a visitor keeps its lane), each
+    /// lane's JSON copied into one exact-size array of its own.
+    ///
+    /// A batch's events go to different lanes, which finish them at different times;
+    /// sharing the batch's JSON, the slowest lane would keep all of it alive after the
+    /// others delivered theirs, and memory held would be several times what
+    /// `memory_bytes` counts. Apart, a lane holds its own bytes only, released with the
+    /// last of its events.
+    func splitByLane(_ lanes: Int) -> [[PendingEvent]] {
+        var byLane = [[PendingEvent]](repeating: [], count: lanes)
+        var sizes = [Int](repeating: 0, count: lanes)
+        for event in self {
+            let lane = Int(event.identityHash % UInt64(lanes))
+            byLane[lane].append(event)
+            sizes[lane] += event.size
+        }
+        for lane in byLane.indices where !byLane[lane].isEmpty {
+            let events = byLane[lane]
+            let bytes = [UInt8](unsafeUninitializedCapacity: sizes[lane]) { target, initialized in
+                var at = 0
+                for event in events {
+                    event.json.withUnsafeBufferPointer { source in
+                        _ = UnsafeMutableBufferPointer(rebasing: target[at..<at + source.count]).initialize(fromContentsOf: source)
+                    }
+                    at += event.size
+                }
+                initialized = at
+            }
+            var at = 0
+            byLane[lane] = events.map { event in
+                defer { at += event.size }
+                return PendingEvent(bytes: bytes, range: ByteRange(at, at + event.size), acknowledgement: event.acknowledgement,
+                                    namespace: event.namespace, identityHash: event.identityHash, enteredAt: event.enteredAt,
+                                    fromDisk: event.fromDisk, segment: event.segment, serial: event.serial)
+            }
+        }
+        return byLane
+    }
 }
