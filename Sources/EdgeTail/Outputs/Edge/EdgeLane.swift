@@ -15,6 +15,8 @@ actor EdgeLane {
     let linger: Duration
 
     private var queue = CircularBuffer<PendingEvent>()
+    /// The JSON bytes of the queued events, to tell a full request without a scan.
+    private var queuedSize = 0
     private var oldestArrival: ContinuousClock.Instant?
     /// Bytes of events queued or being sent.
     private(set) var heldBytes = 0
@@ -40,10 +42,15 @@ actor EdgeLane {
 
     func enqueue(_ events: [PendingEvent]) {
         let size = events.totalSize
-        if queuedCount == 0 { oldestArrival = .now }
+        let wasEmpty = queue.isEmpty
+        if wasEmpty { oldestArrival = .now }
         queue.append(contentsOf: events)
+        queuedSize += size
         heldBytes += size
-        wakeWorker()
+        // The worker waits for a first event, then for `linger` or a full request:
+        // events joining a partial request change neither, so they do not wake it
+        // (at a steady trickle that is one wake a request instead of one a read).
+        if wasEmpty || hasFullBatch { wakeWorker() }
     }
 
     /// The next request's events: a full request, or what is there once the oldest
@@ -88,6 +95,7 @@ actor EdgeLane {
         let rest = inFlight + queue
         inFlight = []
         queue = CircularBuffer()
+        queuedSize = 0
         return rest
     }
 
@@ -102,15 +110,10 @@ actor EdgeLane {
         return first?.enteredAt
     }
 
+    /// What is queued fills a request: `maxEvents`, or more than `maxBodyBytes` with
+    /// the envelope and a comma an event.
     private var hasFullBatch: Bool {
-        var bytes = Self.envelopeBytes
-        var count = 0
-        for event in queue {
-            bytes += event.size + 1
-            count += 1
-            if bytes > maxBodyBytes || count >= maxEvents { return true }
-        }
-        return false
+        queue.count >= maxEvents || Self.envelopeBytes + queuedSize + queue.count > maxBodyBytes
     }
 
     private func takeBatch() -> [PendingEvent] {
@@ -121,6 +124,7 @@ actor EdgeLane {
             // A single event larger than a request still leaves alone (and is dead-lettered).
             if !batch.isEmpty && (next > maxBodyBytes || batch.count >= maxEvents) { break }
             bytes = next
+            queuedSize -= first.size
             batch.append(queue.removeFirst())
             if bytes > maxBodyBytes { break }
         }
