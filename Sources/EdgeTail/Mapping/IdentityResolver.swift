@@ -30,11 +30,18 @@ public struct IdentityResolver {
     private var scratch: [UInt8] = []
     /// Derived values by a 128-bit hash of the rule and its inputs.
     private var cache = DerivedIdentityCache()
+    /// Per `derive` rule, HMAC keyed with its salt once: each derivation copies it,
+    /// instead of hashing the padded key again.
+    private let keyedHMACs: [HMAC<SHA256>?]
 
     public init(rules: [Rule], extractor: FieldExtractor) {
         self.rules = rules
         self.extractor = extractor
         invalidValues = [Int](repeating: 0, count: rules.count)
+        keyedHMACs = rules.map { rule in
+            guard case .derive(_, let salt, _, _, _) = rule else { return nil }
+            return HMAC<SHA256>(key: SymmetricKey(data: salt))
+        }
         value.reserveCapacity(64)
         scratch.reserveCapacity(512)
     }
@@ -50,7 +57,7 @@ public struct IdentityResolver {
                     continue
                 }
                 return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
-            case .derive(let fields, let salt, let namespace, let state, let daily):
+            case .derive(let fields, _, let namespace, let state, let daily):
                 scratch.removeAll(keepingCapacity: true)
                 if daily {
                     // The UTC day of the line enters the HMAC: a new identity each day.
@@ -76,7 +83,9 @@ public struct IdentityResolver {
                 if let cached = cache.value(for: cacheKey) {
                     derived = cached
                 } else {
-                    derived = Self.derived(scratch, key: SymmetricKey(data: salt))
+                    var hmac = keyedHMACs[index] ?? HMAC<SHA256>(key: SymmetricKey(data: []))
+                    hmac.update(data: scratch)
+                    derived = Self.derived(from: hmac.finalize())
                     cache.insert(derived, for: cacheKey)
                 }
                 value.removeAll(keepingCapacity: true)
@@ -109,7 +118,10 @@ public struct IdentityResolver {
 
     /// The first 128 bits of HMAC-SHA256(key, input), which the UUID is made of.
     static func derived(_ input: [UInt8], key: SymmetricKey) -> DerivedIdentityCache.Derived {
-        let mac = HMAC<SHA256>.authenticationCode(for: input, using: key)
+        derived(from: HMAC<SHA256>.authenticationCode(for: input, using: key))
+    }
+
+    private static func derived(from mac: HMAC<SHA256>.MAC) -> DerivedIdentityCache.Derived {
         var high: UInt64 = 0
         var low: UInt64 = 0
         for (index, byte) in mac.prefix(16).enumerated() {
