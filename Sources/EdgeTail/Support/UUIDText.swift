@@ -4,16 +4,28 @@ public enum UUIDText {
     public static func appendVersion4(high: UInt64, low: UInt64, to out: inout [UInt8]) {
         let high = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        let hex: StaticString = "0123456789abcdef"
-        hex.withUTF8Buffer { digits in
+        // Written into 36 bytes on the stack and appended at once: a derived identity is
+        // formatted for every line, and 36 appends cost more than the HMAC cache saves.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { text in
+            var at = 0
             for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[at] = UInt8(ascii: "-")
+                    at += 1
+                }
                 let byte = index < 8 ? UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))
                                      : UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index - 8)))
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0xF)])
+                text[at] = hexDigit(byte >> 4)
+                text[at + 1] = hexDigit(byte & 0xF)
+                at += 2
             }
+            out.append(contentsOf: UnsafeBufferPointer(text))
         }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
     public static func version4(high: UInt64, low: UInt64) -> String {
