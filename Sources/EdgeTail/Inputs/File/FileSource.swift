@@ -33,6 +33,8 @@ public final class FileSource {
     private let firstStart: Bool
     private var scanned = false
     private var lastScan = ContinuousClock.Instant.now
+    /// When `waitForData` last returned for written data.
+    private var lastDataWake: ContinuousClock.Instant?
     private var unreadable: Set<String> = []
     private let watcher = FileWatcher()
     private var pendingEvents = FileWatcher.Events()
@@ -51,6 +53,11 @@ public final class FileSource {
     static let chunkSize = 256 * 1024
     /// Rescans on inotify events are at most this frequent (thousands of files).
     static let eventScanSpacing = Duration.milliseconds(20)
+    /// While lines trickle in, reads are at least this far apart: a web server flushing
+    /// its log every few milliseconds would otherwise cost a wake, a read, a batch and a
+    /// hand-off to the sink per flush. The first write after a quiet spell is read at once;
+    /// a line waits at most this long, against the sink's `linger` of a second.
+    static let readSpacing = Duration.milliseconds(50)
 
     struct InodeKey: Hashable {
         var device: UInt64
@@ -172,7 +179,10 @@ public final class FileSource {
                 // A rescan is due soon: wait for its spacing instead of spinning.
                 if scanWanted {
                     try? await Task.sleep(until: min(deadline, lastScan + eventScanSpacing))
+                } else if let last = lastDataWake, ContinuousClock.now < last + Self.readSpacing {
+                    try? await Task.sleep(until: min(deadline, last + Self.readSpacing))
                 }
+                lastDataWake = .now
                 return
             }
             await watcher.waitForEvents(until: deadline)
