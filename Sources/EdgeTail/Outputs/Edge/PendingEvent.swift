@@ -49,33 +49,36 @@ extension Array where Element == PendingEvent {
     /// `memory_bytes` counts. Apart, a lane holds its own bytes only, released with the
     /// last of its events.
     func splitByLane(_ lanes: Int) -> [[PendingEvent]] {
-        var byLane = [[PendingEvent]](repeating: [], count: lanes)
+        // Positions first, so each event is copied once, into its lane's array.
+        var members = [[Int]](repeating: [], count: lanes)
         var sizes = [Int](repeating: 0, count: lanes)
-        for event in self {
-            let lane = Int(event.identityHash % UInt64(lanes))
-            byLane[lane].append(event)
-            sizes[lane] += event.size
+        for index in indices {
+            let lane = Int(self[index].identityHash % UInt64(lanes))
+            members[lane].append(index)
+            sizes[lane] += self[index].size
         }
-        for lane in byLane.indices where !byLane[lane].isEmpty {
-            let events = byLane[lane]
+        return members.indices.map { lane in
+            guard !members[lane].isEmpty else { return [] }
             let bytes = [UInt8](unsafeUninitializedCapacity: sizes[lane]) { target, initialized in
                 var at = 0
-                for event in events {
-                    event.json.withUnsafeBufferPointer { source in
-                        _ = UnsafeMutableBufferPointer(rebasing: target[at..<at + source.count]).initialize(fromContentsOf: source)
+                for index in members[lane] {
+                    let event = self[index]
+                    event.bytes.withUnsafeBufferPointer { source in
+                        let json = UnsafeBufferPointer(rebasing: source[event.range.start..<event.range.end])
+                        _ = UnsafeMutableBufferPointer(rebasing: target[at..<at + json.count]).initialize(fromContentsOf: json)
                     }
                     at += event.size
                 }
                 initialized = at
             }
             var at = 0
-            byLane[lane] = events.map { event in
+            return members[lane].map { index in
+                let event = self[index]
                 defer { at += event.size }
                 return PendingEvent(bytes: bytes, range: ByteRange(at, at + event.size), acknowledgement: event.acknowledgement,
                                     namespace: event.namespace, identityHash: event.identityHash, enteredAt: event.enteredAt,
                                     fromDisk: event.fromDisk, segment: event.segment, serial: event.serial)
             }
         }
-        return byLane
     }
 }
