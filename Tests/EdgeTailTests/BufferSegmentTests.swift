@@ -43,13 +43,13 @@ import Testing
     }
 
     /// Writes `count` one-record appends of event `i` (JSON `{"n":i}`), sealing at the end.
-    func fill(_ spill: DiskSpill, from first: Int = 0, count: Int) throws {
+    func fill(_ spill: DiskSpill, from first: Int = 0, count: Int, seal: Bool = true) throws {
         for number in first..<(first + count) {
             var bytes: [UInt8] = []
             BufferRecord.append(writtenAt: 1, identityHash: UInt64(number), namespace: "FPID", json: Array("{\"n\":\(number)}".utf8)[...], to: &bytes)
             try spill.append(bytes, records: 1, writtenAt: 1)
         }
-        try spill.seal()
+        if seal { try spill.seal() }
     }
 
     func readAll(_ spill: DiskSpill) throws -> [Int] {
@@ -71,6 +71,32 @@ import Testing
         #expect(try readAll(spill) == Array(0..<5000))
         #expect(spill.segments.isEmpty)
         #expect(DiskSpill.segmentFiles(in: directory.path + "/buffer").isEmpty)
+    }
+
+    /// A segment that fills up is closed without an fsync on the caller's thread: the
+    /// next interval's detached fsyncs cover it with the segment being written, and only
+    /// then is it let go.
+    @Test func aFullSegmentIsMadeDurableByTheNextDetachedFsync() throws {
+        let directory = try TemporaryDirectory()
+        let spill = try DiskSpill(directory: directory.path + "/buffer", segmentBytes: 1 << 16, logger: logger)
+        try fill(spill, count: 5000, seal: false)
+        let segments = spill.segments.count
+        #expect(segments > 2)
+        let targets = try spill.detachedSyncs()
+        #expect(targets.count == segments, "every segment written since the last fsync, rolled or current")
+        #expect(Set(targets.map { ObjectIdentifier($0.writer) }).count == segments)
+        for target in targets {
+            #expect(SegmentWriter.syncAndClose(target.descriptor) == 0)
+            spill.synced(target.writer, upTo: target.size)
+        }
+        #expect(!spill.hasUnsynced)
+        #expect(try spill.detachedSyncs().isEmpty)
+        // Written on: only the current segment waits again.
+        try fill(spill, from: 5000, count: 1, seal: false)
+        let next = try spill.detachedSyncs()
+        #expect(next.count == 1)
+        for target in next { _ = SegmentWriter.syncAndClose(target.descriptor) }
+        #expect(try readAll(spill) == Array(0..<5001))
     }
 
     @Test func aRestartReplaysWhatWasLeftInOrder() throws {

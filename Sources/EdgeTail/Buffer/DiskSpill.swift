@@ -51,6 +51,9 @@ final class DiskSpill {
     let segmentBytes: Int
     private(set) var segments: [Segment] = []
     private var writer: SegmentWriter?
+    /// Segments closed for writing whose last records are not fsynced yet: the next
+    /// interval's fsync, on the buffer's own thread, covers them with the current one.
+    private var rolled: [SegmentWriter] = []
     private var reader: SegmentReader?
     private var readerSegmentID: UInt64?
     /// Held for the life of the buffer: two processes must never share one.
@@ -169,12 +172,12 @@ final class DiskSpill {
     var unreadRecords: Int { segments.reduce(0) { $0 + $1.records - $1.readRecords } }
     var pendingRecords: Int { segments.reduce(0) { $0 + $1.records - $1.acknowledged } }
     var oldestWrittenAt: Double? { segments.first?.firstWrittenAt }
-    var hasUnsynced: Bool { writer?.unsynced ?? false }
+    var hasUnsynced: Bool { (writer?.unsynced ?? false) || !rolled.isEmpty }
 
     /// Appends encoded records; a new segment is started when the current one is full.
     func append(_ bytes: [UInt8], records: Int, writtenAt: Double) throws(SegmentError) {
         if let writer, writer.size > 0, writer.size + bytes.count > segmentBytes {
-            try seal()
+            roll()
         }
         if writer == nil {
             let id = (segments.last?.id).map { $0 + 1 } ?? Self.firstID
@@ -194,16 +197,46 @@ final class DiskSpill {
         try writer?.sync()
     }
 
-    /// What an fsync on another thread must cover to make what was written durable
-    /// (see `SegmentWriter.detachedSync`); tell the writer once it is done. Nil when
-    /// nothing waits to be made durable.
-    func detachedSync() throws(SegmentError) -> (writer: SegmentWriter, descriptor: Int32, size: Int)? {
-        guard let writer, let target = try writer.detachedSync() else { return nil }
-        return (writer, target.descriptor, target.size)
+    /// What fsyncs on another thread must cover to make what was written durable
+    /// (see `SegmentWriter.detachedSync`): the segments rolled since the last one and
+    /// the segment being written. Tell each writer once its fsync is done
+    /// (`synced(_:upTo:)`). Empty when nothing waits to be made durable.
+    func detachedSyncs() throws(SegmentError) -> [(writer: SegmentWriter, descriptor: Int32, size: Int)] {
+        var targets: [(writer: SegmentWriter, descriptor: Int32, size: Int)] = []
+        do throws(SegmentError) {
+            for writer in rolled + (writer.map { [$0] } ?? []) {
+                guard let target = try writer.detachedSync() else { continue }
+                targets.append((writer, target.descriptor, target.size))
+            }
+        } catch {
+            for target in targets { close(target.descriptor) }
+            throw error
+        }
+        return targets
     }
 
-    /// Closes the segment being written, durably; the next append starts a new one.
+    /// An fsync done elsewhere made the first `size` bytes of `writer`'s segment
+    /// durable; a rolled segment durable to its end is let go.
+    func synced(_ writer: SegmentWriter, upTo size: Int) {
+        writer.synced(upTo: size)
+        rolled.removeAll { $0 === writer && !$0.unsynced }
+    }
+
+    /// Closes the segment being written without waiting for its fsync, which the next
+    /// interval's fsync does off the cooperative pool; the next append starts a new one.
+    func roll() {
+        guard let writer else { return }
+        if writer.unsynced { rolled.append(writer) }
+        self.writer = nil
+        segments.last?.sealed = true
+        removeFinished()
+    }
+
+    /// Closes the segment being written, durably, here and now (at shutdown, and
+    /// before parking); the next append starts a new one.
     func seal() throws(SegmentError) {
+        for rolledWriter in rolled { try rolledWriter.sync() }
+        rolled.removeAll()
         guard let writer else { return }
         try writer.sync()
         self.writer = nil

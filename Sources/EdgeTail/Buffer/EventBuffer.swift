@@ -406,7 +406,8 @@ actor EventBuffer {
                 // Caught up: close the segment being written so it can be deleted once
                 // delivered, and let new events use memory again.
                 if !disk.segments.isEmpty, disk.segments.last?.sealed == false {
-                    do { try disk.seal() } catch { diskFull(error) }
+                    disk.roll()
+                    timerWork.signal()
                 }
                 wakeSubmitters()
                 publish()
@@ -479,12 +480,15 @@ actor EventBuffer {
         awaitingSync.removeAll()
         awaitingSyncKeys.removeAll()
         do throws(SegmentError) {
-            // Nil when a seal made everything durable already.
-            if let target = try disk.detachedSync() {
-                let descriptor = target.descriptor
-                let failure = await durability.run { SegmentWriter.syncAndClose(descriptor) }
-                if failure != 0 { throw SegmentError(path: target.writer.path, operation: "fsync", code: failure) }
-                target.writer.synced(upTo: target.size)
+            // Empty when a seal made everything durable already.
+            let targets = try disk.detachedSyncs()
+            if !targets.isEmpty {
+                let descriptors = targets.map(\.descriptor)
+                let failures = await durability.run { descriptors.map(SegmentWriter.syncAndClose) }
+                for (target, failure) in zip(targets, failures) where failure == 0 { disk.synced(target.writer, upTo: target.size) }
+                if let failed = zip(targets, failures).first(where: { $0.1 != 0 }) {
+                    throw SegmentError(path: failed.0.writer.path, operation: "fsync", code: failed.1)
+                }
             }
             deliveryLog?.record(coveredKeys, as: .buffered)
             for (acknowledgement, count) in covered { acknowledgement.acknowledge(count) }
