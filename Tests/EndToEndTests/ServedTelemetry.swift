@@ -15,7 +15,7 @@ struct ServedTelemetry {
         self.server = server
         self.group = group
         task = Task { try await group.run() }
-        port = try await server.listeningPort()
+        port = try await within(.seconds(60), "the api server to listen") { try await server.listeningPort() }
     }
 
     func stop() async {

@@ -62,6 +62,27 @@ func waitUntil(_ description: String, timeout: Duration = .seconds(60), _ condit
     return false
 }
 
+struct DeadlinePassed: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The result of `operation`, or `DeadlinePassed` (the operation cancelled) after `timeout`.
+func within<T: Sendable>(_ timeout: Duration, _ description: String,
+                         _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let result = first else {
+            throw DeadlinePassed(description: "timed out after \(timeout) waiting for: \(description)")
+        }
+        return result
+    }
+}
+
 /// A scratch directory with a configuration that turns `GET /n/NUMBER` lines into
 /// page views, so the set of delivered line numbers can be checked exactly.
 struct TailingFixture {

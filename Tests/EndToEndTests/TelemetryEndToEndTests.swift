@@ -133,7 +133,9 @@ import LocalEdge
         let running = try await start(lines: 1)
         let api = APIConfiguration(host: "127.0.0.1", port: running.port)
         let second = TelemetryServer(configuration: api, exporter: MetricsExporter(), logger: quietLogger) { running.runtime.telemetrySnapshot() }
-        await #expect(throws: TelemetryServer.Failure.self) { try await second.run() }
+        await #expect(throws: TelemetryServer.Failure.self) {
+            try await within(.seconds(60), "the second server to give up") { try await second.run() }
+        }
         do {
             _ = try await second.listeningPort()
             Issue.record("listeningPort() returned for a server that could not listen")

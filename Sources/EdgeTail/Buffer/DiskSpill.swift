@@ -172,7 +172,7 @@ final class DiskSpill {
     var unreadRecords: Int { segments.reduce(0) { $0 + $1.records - $1.readRecords } }
     var pendingRecords: Int { segments.reduce(0) { $0 + $1.records - $1.acknowledged } }
     var oldestWrittenAt: Double? { segments.first?.firstWrittenAt }
-    var hasUnsynced: Bool { (writer?.unsynced ?? false) || !rolled.isEmpty }
+    var hasUnsynced: Bool { (writer?.unsynced ?? false) || rolled.contains(where: \.unsynced) }
 
     /// Appends encoded records; a new segment is started when the current one is full.
     func append(_ bytes: [UInt8], records: Int, writtenAt: Double) throws(SegmentError) {
@@ -216,10 +216,10 @@ final class DiskSpill {
     }
 
     /// An fsync done elsewhere made the first `size` bytes of `writer`'s segment
-    /// durable; a rolled segment durable to its end is let go.
+    /// durable; rolled segments durable to their end are let go.
     func synced(_ writer: SegmentWriter, upTo size: Int) {
         writer.synced(upTo: size)
-        rolled.removeAll { $0 === writer && !$0.unsynced }
+        rolled.removeAll { !$0.unsynced }
     }
 
     /// Closes the segment being written without waiting for its fsync, which the next
@@ -235,8 +235,9 @@ final class DiskSpill {
     /// Closes the segment being written, durably, here and now (at shutdown, and
     /// before parking); the next append starts a new one.
     func seal() throws(SegmentError) {
+        // Those made durable are let go even when a later one fails.
+        defer { rolled.removeAll { !$0.unsynced } }
         for rolledWriter in rolled { try rolledWriter.sync() }
-        rolled.removeAll()
         guard let writer else { return }
         try writer.sync()
         self.writer = nil

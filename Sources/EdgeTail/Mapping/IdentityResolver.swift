@@ -57,7 +57,7 @@ public struct IdentityResolver {
                     continue
                 }
                 return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
-            case .derive(let fields, _, let namespace, let state, let daily):
+            case .derive(let fields, let salt, let namespace, let state, let daily):
                 scratch.removeAll(keepingCapacity: true)
                 if daily {
                     // The UTC day of the line enters the HMAC: a new identity each day.
@@ -83,7 +83,7 @@ public struct IdentityResolver {
                 if let cached = cache.value(for: cacheKey) {
                     derived = cached
                 } else {
-                    var hmac = keyedHMACs[index] ?? HMAC<SHA256>(key: SymmetricKey(data: []))
+                    var hmac = keyedHMACs[index] ?? HMAC<SHA256>(key: SymmetricKey(data: salt))
                     hmac.update(data: scratch)
                     derived = Self.derived(from: hmac.finalize())
                     cache.insert(derived, for: cacheKey)
