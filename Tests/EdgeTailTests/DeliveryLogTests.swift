@@ -23,6 +23,10 @@ import Testing
         #expect(DeliveryLog.key(ofEvent: Self.event("a1b3")) != key)
         #expect(DeliveryLog.key(ofEvent: ArraySlice(#"{"xdm":{"timestamp":"x"}}"#.utf8)) == nil)
         #expect(DeliveryLog.key(ofEvent: ArraySlice(#"{"xdm":{"_id":"unterminated"#.utf8)) == nil)
+        // Found where it is, too (another writer's layout), and in a slice of a larger buffer.
+        #expect(DeliveryLog.key(ofEvent: ArraySlice(#"{"xdm":{"eventType":"web","_id":"a1b2"}}"#.utf8)) == key)
+        let shared = Array(#"[{"xdm":{"_id":"zz"}},{"xdm":{"_id":"a1b2","timestamp":"x"}}]"#.utf8)
+        #expect(DeliveryLog.key(ofEvent: shared[22..<shared.count - 1]) == key)
     }
 
     @Test func aNewRunKnowsWhatTheLastOneDeliveredAndNothingElse() throws {

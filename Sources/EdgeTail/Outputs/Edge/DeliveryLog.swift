@@ -124,18 +124,46 @@ final class DeliveryLog: Sendable {
 
     /// A stable 64-bit key (FNV-1a) of the event's `_id`, which the mapper writes
     /// first in `{"xdm":{"_id":"…"`, its lowest bit clear; nil for an event without one.
+    ///
+    /// Computed for every event delivered, so where the mapper puts `_id` is looked at
+    /// first, and other layouts (events from older segments) are searched, without
+    /// allocating either way.
     static func key(ofEvent json: ArraySlice<UInt8>) -> UInt64? {
-        let marker: [UInt8] = Array(#""_id":""#.utf8)
-        let window = json.prefix(256)
-        guard let start = window.indices.first(where: { index in
-            index + marker.count <= window.endIndex && window[index..<index + marker.count].elementsEqual(marker)
-        }) else { return nil }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var index = start + marker.count
-        while index < json.endIndex && json[index] != UInt8(ascii: "\"") {
-            hash = (hash ^ UInt64(json[index])) &* 0x0000_0100_0000_01b3
-            index += 1
+        json.withUnsafeBufferPointer { bytes in
+            let start: Int
+            if bytes.count > mapperPrefix.count && mapperPrefix.withUnsafeBufferPointer({ prefix in
+                bytes.prefix(prefix.count).elementsEqual(prefix)
+            }) {
+                start = mapperPrefix.count
+            } else if let found = idValueStart(in: UnsafeBufferPointer(rebasing: bytes.prefix(256))) {
+                start = found
+            } else {
+                return nil
+            }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            var index = start
+            while index < bytes.count && bytes[index] != UInt8(ascii: "\"") {
+                hash = (hash ^ UInt64(bytes[index])) &* 0x0000_0100_0000_01b3
+                index += 1
+            }
+            return index < bytes.count ? hash & ~1 : nil
         }
-        return index < json.endIndex ? hash & ~1 : nil
+    }
+
+    /// How every event the mapper writes begins.
+    private static let mapperPrefix: [UInt8] = Array(#"{"xdm":{"_id":""#.utf8)
+
+    /// Where the value of the first `"_id":"` in `window` starts.
+    private static func idValueStart(in window: UnsafeBufferPointer<UInt8>) -> Int? {
+        let marker: StaticString = #""_id":""#
+        let length = marker.utf8CodeUnitCount
+        guard window.count >= length else { return nil }
+        return marker.withUTF8Buffer { marker in
+            for index in 0...(window.count - length)
+            where window[index] == UInt8(ascii: "\"") && UnsafeBufferPointer(rebasing: window[index..<index + length]).elementsEqual(marker) {
+                return index + length
+            }
+            return nil
+        }
     }
 }
