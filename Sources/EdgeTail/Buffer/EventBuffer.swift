@@ -154,13 +154,11 @@ actor EventBuffer {
             // Read before looking, so room freed meanwhile ends the wait below at once.
             let seen = room.generation
             if diskCaughtUp && (!outage || disk == nil) && (memoryHeld == 0 || memoryHeld + size <= configuration.memoryBytes) {
-                var numbered = events
-                for index in numbered.indices {
-                    numbered[index].serial = nextSerial
-                    unsettled.insert(nextSerial)
-                    nextSerial += 1
-                }
-                await handToLanes(numbered, size: size)
+                // Numbered as they are split by lane, without another copy of the events.
+                let first = nextSerial
+                nextSerial += UInt64(events.count)
+                for serial in first..<nextSerial { unsettled.insert(serial) }
+                await handToLanes(events, size: size, numberingFrom: first)
                 return
             }
             if disk != nil && diskCaughtUp && !outage && accepting {
@@ -230,11 +228,11 @@ actor EventBuffer {
         return !readerBusy && disk.unreadRecords == 0
     }
 
-    private func handToLanes(_ events: [PendingEvent], size: Int) async {
+    private func handToLanes(_ events: [PendingEvent], size: Int, numberingFrom firstSerial: UInt64? = nil) async {
         memoryHeld += size
         memoryEvents += events.count
         timerWork.signal()
-        for (index, events) in events.splitByLane(lanes.count).enumerated() where !events.isEmpty {
+        for (index, events) in events.splitByLane(lanes.count, numberingFrom: firstSerial).enumerated() where !events.isEmpty {
             await lanes[index].enqueue(events)
         }
     }
@@ -329,16 +327,29 @@ actor EventBuffer {
     /// Events delivered or dead-lettered (by a lane's worker, as each request settles):
     /// their source is told, or their segment counts them; finished segments are deleted.
     func settle(_ events: [PendingEvent]) {
-        // Counted per run of one segment's events: a request's events mostly share one.
+        // Counted per run of one segment's events, and told per run of one source
+        // batch's events: a request's events mostly share both.
         var run: (segment: UInt64, count: Int)?
+        var told: (acknowledgement: Acknowledgement, count: Int)?
         for event in events {
-            guard let segment = acknowledge(event) else { continue }
-            if let current = run, current.segment != segment {
-                disk?.acknowledge(segment: current.segment, count: current.count)
-                run = nil
+            switch settlement(of: event) {
+            case .segment(let segment):
+                if let current = run, current.segment != segment {
+                    disk?.acknowledge(segment: current.segment, count: current.count)
+                    run = nil
+                }
+                run = (segment, (run?.count ?? 0) + 1)
+            case .source:
+                if let current = told, current.acknowledgement !== event.acknowledgement {
+                    current.acknowledgement.acknowledge(current.count)
+                    told = nil
+                }
+                told = (event.acknowledgement, (told?.count ?? 0) + 1)
+            case .none:
+                continue
             }
-            run = (segment, (run?.count ?? 0) + 1)
         }
+        if let told { told.acknowledgement.acknowledge(told.count) }
         guard let run else { return }
         disk?.acknowledge(segment: run.segment, count: run.count)
         // Finished segments are deleted: room for sources held back, and news for `flush`.
@@ -347,17 +358,34 @@ actor EventBuffer {
         changes.signal()
     }
 
+    private enum Settlement {
+        /// Counted in the segment it was read from or parked in.
+        case segment(UInt64)
+        /// Told to its source's acknowledgement.
+        case source
+        /// Settled already (parked, then written at shutdown).
+        case none
+    }
+
     /// Where a settled event is acknowledged: the segment it was read from or parked
-    /// in (returned, for the caller to count), else its source, once.
-    private func acknowledge(_ event: PendingEvent) -> UInt64? {
-        if event.fromDisk { return event.segment }
-        if let segment = parkedIn.removeValue(forKey: event.serial) {
+    /// in, else its source, once.
+    private func settlement(of event: PendingEvent) -> Settlement {
+        if event.fromDisk { return .segment(event.segment) }
+        if !parkedIn.isEmpty, let segment = parkedIn.removeValue(forKey: event.serial) {
             unsettled.remove(event.serial)
-            return segment
+            return .segment(segment)
         }
         // Serial 0: a source event skipped before it was numbered (`skipSettled`).
-        if unsettled.remove(event.serial) != nil || event.serial == 0 {
-            event.acknowledgement.acknowledge()
+        return unsettled.remove(event.serial) != nil || event.serial == 0 ? .source : .none
+    }
+
+    /// Acknowledges one event where `settlement(of:)` says; returns its segment, for
+    /// the caller to count.
+    private func acknowledge(_ event: PendingEvent) -> UInt64? {
+        switch settlement(of: event) {
+        case .segment(let segment): return segment
+        case .source: event.acknowledgement.acknowledge()
+        case .none: break
         }
         return nil
     }
@@ -416,13 +444,9 @@ actor EventBuffer {
             }
             readerBusy = true
             let events = batch.records.map { record in
-                var event = PendingEvent(bytes: record.json, range: ByteRange(0, record.json.count),
-                                         acknowledgement: Self.countedInSegment, namespace: record.namespace,
-                                         identityHash: record.identityHash)
-                event.enteredAt = record.writtenAt
-                event.fromDisk = true
-                event.segment = batch.segment
-                return event
+                PendingEvent(bytes: record.json, range: ByteRange(0, record.json.count),
+                             acknowledgement: Self.countedInSegment, namespace: record.namespace,
+                             identityHash: record.identityHash, enteredAt: record.writtenAt, fromDisk: true, segment: batch.segment)
             }
             var fresh = events
             if checksEarlierRuns { skipSettled(&fresh) }

@@ -187,11 +187,10 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
     public func submit(_ batch: EventBatch) async throws {
         if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
         let now = Date().timeIntervalSince1970
+        let chunk = EventChunk(bytes: batch.bytes, acknowledgement: batch.acknowledgement)
         let events = batch.events.map { event in
-            var pending = PendingEvent(bytes: batch.bytes, range: event.range, acknowledgement: batch.acknowledgement,
-                                       namespace: event.identityNamespace, identityHash: event.identityHash)
-            pending.enteredAt = now
-            return pending
+            PendingEvent(chunk: chunk, range: event.range, namespace: event.identityNamespace, identityHash: event.identityHash,
+                         enteredAt: now)
         }
         await buffer.submit(events)
         if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }

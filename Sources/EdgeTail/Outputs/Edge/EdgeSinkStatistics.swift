@@ -124,15 +124,19 @@ public final class EdgeSinkStatistics: Sendable {
     }
 
     func recordEvents(_ events: [PendingEvent], outcome: String) {
+        // Counted per namespace first (a request's events mostly share one), so the
+        // dictionaries are updated once a namespace, not once an event.
+        var byNamespace: [(String, Int)] = []
+        for event in events {
+            if let index = byNamespace.firstIndex(where: { $0.0 == event.namespace }) {
+                byNamespace[index].1 += 1
+            } else {
+                byNamespace.append((event.namespace, 1))
+            }
+        }
         state.withLock { state in
-            var byNamespace: [(String, Int)] = []
-            for event in events {
-                state.counts.byNamespace[event.namespace, default: [:]][outcome, default: 0] += 1
-                if let index = byNamespace.firstIndex(where: { $0.0 == event.namespace }) {
-                    byNamespace[index].1 += 1
-                } else {
-                    byNamespace.append((event.namespace, 1))
-                }
+            for (namespace, count) in byNamespace {
+                state.counts.byNamespace[namespace, default: [:]][outcome, default: 0] += count
             }
             let delivered = outcome == "delivered"
             if delivered { state.counts.eventsDelivered += events.count } else { state.counts.eventsDeadLettered += events.count }
