@@ -10,4 +10,15 @@ import Testing
         #expect(text == "00000000-0000-4000-bfff-ffffffffffff")
         #expect(Array(text.utf8).withUnsafeBufferPointer(UUIDText.isUUID))
     }
+
+    @Test func randomRequestIDsAreVersion4UUIDsAndDiffer() {
+        let ids = (0..<64).map { _ in UUIDText.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let bytes = Array(id.utf8)
+            #expect(bytes.withUnsafeBufferPointer(UUIDText.isUUID))
+            #expect(bytes[14] == UInt8(ascii: "4") && [UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(bytes[19]))
+            #expect(id == id.lowercased())
+        }
+    }
 }

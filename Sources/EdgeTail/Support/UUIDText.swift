@@ -35,6 +35,14 @@ public enum UUIDText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A random version-4 UUID, lowercase, for a request's `requestId`. From the system
+    /// generator (`getrandom`): Foundation's `UUID()` opens, reads and closes
+    /// `/dev/urandom` on Linux, three system calls a request.
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return version4(high: generator.next(), low: generator.next())
+    }
+
     /// Whether `bytes` is a UUID in its 8-4-4-4-12 hexadecimal text form.
     public static func isUUID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 36 else { return false }

@@ -305,7 +305,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
                 }
                 continue
             }
-            let requestID = UUID().uuidString.lowercased()
+            let requestID = UUIDText.random()
             let outcome = await post(body, requestID: requestID)
             var attempt = EdgeResponsePolicy.Attempt(events: group.count, canRenewToken: canRenewToken, tokenRenewed: tokenRenewed,
                                                      bisectionDepth: bisectionDepth, othersWaiting: queue.count > 1)
