@@ -68,6 +68,24 @@ import Testing
         #expect(PositionMarker.parse(PositionMarker.text(before)) == before)
     }
 
+    @Test func theMarkerOfBytesJustReadIsTheMarkerReadFromTheFile() throws {
+        let directory = try TemporaryDirectory()
+        let text = (0..<10).map { "line \($0) of a log long enough for a marker\n" }.joined()
+        let path = try directory.write("r.log", text)
+        let descriptor = open(path, O_RDONLY)
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        for end in [64, 100, bytes.count] {
+            let fromFile = try #require(PositionMarker.read(descriptor: descriptor, offset: UInt64(end)))
+            // Whatever the read started at, only its last 64 bytes count.
+            for start in [0, end - 64] {
+                let read = bytes[start..<end].withUnsafeBufferPointer { PositionMarker.marker(endOf: $0) }
+                #expect(read == fromFile)
+            }
+        }
+        #expect(bytes[0..<63].withUnsafeBufferPointer { PositionMarker.marker(endOf: $0) } == nil, "too few bytes")
+    }
+
     @Test func sourceKeysDecodeStrictlyWithDefaults() throws {
         let plan = try makePlan()
         #expect(plan.source.rotateWait == 5)

@@ -166,7 +166,7 @@ final class FileTailer {
             if readOffset > knownSize { knownSize = readOffset }
             let bytes = UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count)
             let framed = framer.frame(bytes)
-            tailMarker = PositionMarker.read(descriptor: descriptor, offset: readOffset)
+            tailMarker = PositionMarker.marker(endOf: bytes) ?? PositionMarker.read(descriptor: descriptor, offset: readOffset)
             if !framed.lines.isEmpty {
                 return .lines(bytes: framed.bytes, lines: framed.lines, endPosition: framer.committedOffset)
             }

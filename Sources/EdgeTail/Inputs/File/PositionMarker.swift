@@ -25,6 +25,14 @@ public enum PositionMarker {
         return FastHash.hash(bytes, seed: 0x3A4B)
     }
 
+    /// The marker of the offset just after `read`, bytes read from the file that end
+    /// there, when they are enough to make it (the same value `read` would give,
+    /// without reading them again); nil when fewer than `length` bytes were read.
+    public static func marker(endOf read: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard read.count >= length else { return nil }
+        return FastHash.hash(UnsafeBufferPointer(rebasing: read[(read.count - length)...]), seed: 0x3A4B)
+    }
+
     public static func text(_ marker: UInt64) -> String {
         String(marker, radix: 16)
     }
