@@ -103,6 +103,9 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, configuration.lanes))
+        // No request spans: nothing here traces, and the default (the global no-op
+        // tracer) still cast it and built a dictionary of span attributes per request.
+        httpConfiguration.tracing.tracer = nil
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         credentials = EdgeCredentials(configuration: configuration.auth, client: client)
         limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0, upstreams: configuration.upstreams) }
