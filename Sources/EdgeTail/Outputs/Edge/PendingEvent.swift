@@ -67,12 +67,19 @@ extension Array where Element == PendingEvent {
     func requestBody() -> ByteBuffer {
         var body = ByteBufferAllocator().buffer(capacity: reduce(13) { $0 + $1.size + 1 })
         body.writeStaticString(#"{"events":["#)
+        // A run of events from one chunk (a request's events mostly come from one or
+        // two) is written from one borrow of its bytes.
         withUnsafeBufferPointer { events in
-            for index in events.indices {
-                if index > 0 { body.writeInteger(UInt8(ascii: ",")) }
-                let range = events[index].range
-                events[index].chunk.bytes.withUnsafeBufferPointer { bytes in
-                    _ = body.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range.start..<range.end])))
+            var index = 0
+            while index < events.count {
+                let chunk = events[index].chunk
+                chunk.bytes.withUnsafeBufferPointer { bytes in
+                    repeat {
+                        if index > 0 { body.writeInteger(UInt8(ascii: ",")) }
+                        let range = events[index].range
+                        _ = body.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range.start..<range.end])))
+                        index += 1
+                    } while index < events.count && events[index].chunk === chunk
                 }
             }
         }
