@@ -20,6 +20,10 @@ public final class PipelineRunner: @unchecked Sendable {
     let checkpointStore: CheckpointStore
     /// Where checkpoints are written (and fsynced), off the cooperative pool.
     private let checkpointWriter = BlockingCaller(name: "edgetail-checkpoints")
+    /// Where the source reads (`pread`s of up to a turn, directory scans, the journal's
+    /// files), off the cooperative pool: a read from a cold or slow disk blocks, and
+    /// the pool's two threads are shared by every pipeline and sink.
+    private let reader = BlockingCaller(name: "edgetail-read")
     /// What the file source did: bytes, lines, rotations, truncations, open files.
     public let fileStatistics = FileSourceStatistics()
     public var checkpointInterval: Duration
@@ -68,10 +72,11 @@ public final class PipelineRunner: @unchecked Sendable {
         var processor = LineProcessor(plan: plan, tap: tap)
         var lastCheckpoint = ContinuousClock.now
         var lastWrite = ContinuousClock.now
+        let reading = SourceAccess(source: source)
 
         while !stop.isStopped && !Task.isCancelled {
             let readStart = ContinuousClock.now
-            if let batch = try source.next() {
+            if let batch = try await reading.next(on: reader) {
                 let mapStart = ContinuousClock.now
                 var output = processor.process(batch)
                 let mapEnd = ContinuousClock.now
@@ -168,5 +173,16 @@ extension Duration {
     /// The duration in seconds, as a floating-point number.
     var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// Lends a runner's source to its reading thread for one call at a time. The runner
+/// awaits each call before it touches the source again, so the source (not
+/// `Sendable`: it owns descriptors and buffers) is never used by two threads at once.
+private struct SourceAccess: @unchecked Sendable {
+    let source: any LineSource
+
+    func next(on thread: BlockingCaller) async throws -> LineBatch? {
+        try await thread.run { Result { try source.next() } }.get()
     }
 }
