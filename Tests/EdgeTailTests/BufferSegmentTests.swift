@@ -49,7 +49,55 @@ import Testing
             BufferRecord.append(writtenAt: 1, identityHash: UInt64(number), namespace: "FPID", json: Array("{\"n\":\(number)}".utf8)[...], to: &bytes)
             try spill.append(bytes, records: 1, writtenAt: 1)
         }
-        if seal { try spill.seal() }
+        if seal {
+            // As the buffer seals: fsyncs of duplicated descriptors, then the close.
+            for target in try spill.detachedSyncs() {
+                #expect(SegmentWriter.syncAndClose(target.descriptor) == 0)
+                spill.synced(target.writer, upTo: target.size)
+            }
+            #expect(spill.closeIfDurable())
+        }
+    }
+
+    func records(_ numbers: Range<Int>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for number in numbers {
+            BufferRecord.append(writtenAt: 1, identityHash: UInt64(number), namespace: "FPID", json: Array("{\"n\":\(number)}".utf8)[...], to: &bytes)
+        }
+        return bytes
+    }
+
+    @Test func segmentsWrittenAheadAreReadFirstAndParkedOnesOnlyAfterARestart() throws {
+        let directory = try TemporaryDirectory()
+        do {
+            let spill = try DiskSpill(directory: directory.path + "/buffer", segmentBytes: 1 << 16, logger: logger)
+            try fill(spill, from: 100, count: 10)
+            // Reserved before either is written: two writers off the actor never share an id.
+            let parked = spill.reserveAheadID()
+            let older = spill.reserveAheadID()
+            #expect(older < parked && parked < (spill.segments.first?.id ?? 0))
+            let parkedSize = try DiskSpill.writeDurably(path: spill.path(of: parked), bytes: records(50..<60))
+            let olderSize = try DiskSpill.writeDurably(path: spill.path(of: older), bytes: records(0..<50))
+            // Registered in the other order than reserved: still kept in id order.
+            spill.insertAhead(id: parked, size: parkedSize, records: 10, writtenAt: 1, alreadyRead: true)
+            spill.insertAhead(id: older, size: olderSize, records: 50, writtenAt: 1, alreadyRead: false)
+            #expect(spill.segments.map(\.id) == spill.segments.map(\.id).sorted())
+            // Read and acknowledged, the others are deleted; the parked segment waits for its
+            // events' settlement, which this run never reports.
+            #expect(try readAll(spill) == Array(0..<50) + Array(100..<110), "the parked events are in the lanes already")
+        }
+        let again = try DiskSpill(directory: directory.path + "/buffer", segmentBytes: 1 << 16, logger: logger)
+        _ = try again.recover()
+        #expect(try readAll(again) == Array(50..<60), "a restart replays what was parked")
+    }
+
+    @Test func aFailedWriteAheadLeavesNoFile() throws {
+        let directory = try TemporaryDirectory()
+        let spill = try DiskSpill(directory: directory.path + "/buffer", segmentBytes: 1 << 16, logger: logger)
+        let path = directory.path + "/missing/dir/x.seg"
+        #expect(throws: SegmentError.self) { try DiskSpill.writeDurably(path: path, bytes: records(0..<1)) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(spill.segments.isEmpty)
     }
 
     func readAll(_ spill: DiskSpill) throws -> [Int] {

@@ -56,6 +56,8 @@ final class DiskSpill {
     private var rolled: [SegmentWriter] = []
     private var reader: SegmentReader?
     private var readerSegmentID: UInt64?
+    /// The next id `reserveAheadID` may give: ids below every segment's, never given twice.
+    private var nextAheadID = DiskSpill.firstID - 1
     /// Held for the life of the buffer: two processes must never share one.
     private var lockDescriptor: Int32
     let logger: Logger
@@ -232,19 +234,6 @@ final class DiskSpill {
         removeFinished()
     }
 
-    /// Closes the segment being written, durably, here and now (at shutdown, and
-    /// before parking); the next append starts a new one.
-    func seal() throws(SegmentError) {
-        // Those made durable are let go even when a later one fails.
-        defer { rolled.removeAll { !$0.unsynced } }
-        for rolledWriter in rolled { try rolledWriter.sync() }
-        guard let writer else { return }
-        try writer.sync()
-        self.writer = nil
-        segments.last?.sealed = true
-        removeFinished()
-    }
-
     /// Up to `maxBytes` of the oldest unread records (at least one when there is one),
     /// and the segment they come from.
     func read(maxBytes: Int) throws(SegmentError) -> (segment: UInt64, records: [BufferRecord])? {
@@ -299,26 +288,63 @@ final class DiskSpill {
         return segment.records
     }
 
-    /// Writes records ahead of every segment (at shutdown, for events that were in
-    /// memory and are older than anything on disk), durably.
-    /// - Parameter alreadyRead: the events are in the lanes already (parked during an
-    ///   outage): the reader skips them; only a restart replays them.
-    @discardableResult
-    func prepend(_ bytes: [UInt8], records: Int, writtenAt: Double, alreadyRead: Bool = false) throws(SegmentError) -> UInt64 {
-        let id = (segments.first?.id ?? Self.firstID) - 1
-        let path = directory + "/" + Self.fileName(id)
-        let writer = try SegmentWriter(path: path)
-        try writer.append(bytes)
-        try writer.sync()
-        let segment = Segment(id: id, path: path, size: writer.size, records: records, sealed: true, firstWrittenAt: writtenAt)
-        if alreadyRead { segment.readRecords = records }
-        segments.insert(segment, at: 0)
-        syncDirectory()
+    /// The id of a segment to be written ahead of every other one (at shutdown, for
+    /// events that were in memory and are older than anything on disk; or when they are
+    /// parked during an outage), reserved now: the caller writes it with `writeDurably`
+    /// off the buffer's actor and registers it with `insertAhead`.
+    func reserveAheadID() -> UInt64 {
+        let id = min(nextAheadID, (segments.first?.id ?? Self.firstID) - 1)
+        nextAheadID = id - 1
         return id
+    }
+
+    func path(of id: UInt64) -> String {
+        directory + "/" + Self.fileName(id)
+    }
+
+    /// Writes `bytes` as a new segment file and fsyncs it; its size. On any thread: it
+    /// touches no state of a `DiskSpill`. A failed write leaves no file behind.
+    static func writeDurably(path: String, bytes: [UInt8]) throws(SegmentError) -> Int {
+        let writer = try SegmentWriter(path: path)
+        do throws(SegmentError) {
+            try writer.append(bytes)
+            try writer.sync()
+        } catch {
+            unlink(path)
+            throw error
+        }
+        return writer.size
+    }
+
+    /// Registers a segment written durably ahead of the others.
+    /// - Parameter alreadyRead: its events are in the lanes already (parked during an
+    ///   outage): the reader skips them; only a restart replays them.
+    func insertAhead(id: UInt64, size: Int, records: Int, writtenAt: Double, alreadyRead: Bool) {
+        let segment = Segment(id: id, path: path(of: id), size: size, records: records, sealed: true, firstWrittenAt: writtenAt)
+        if alreadyRead { segment.readRecords = records }
+        segments.insert(segment, at: segments.firstIndex { $0.id > id } ?? segments.count)
+    }
+
+    /// Closes the segment being written, once nothing written waits for an fsync (made
+    /// durable elsewhere through `detachedSyncs`); false while something does.
+    func closeIfDurable() -> Bool {
+        guard writer?.unsynced != true, !rolled.contains(where: \.unsynced) else { return false }
+        rolled.removeAll()
+        if writer != nil {
+            writer = nil
+            segments.last?.sealed = true
+            removeFinished()
+        }
+        return true
     }
 
     /// Makes new and removed segment names durable.
     func syncDirectory() {
+        Self.syncDirectory(directory)
+    }
+
+    /// The same, on any thread.
+    static func syncDirectory(_ directory: String) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if descriptor >= 0 {
             fsync(descriptor)

@@ -505,15 +505,7 @@ actor EventBuffer {
         awaitingSyncKeys.removeAll()
         do throws(SegmentError) {
             // Empty when a seal made everything durable already.
-            let targets = try disk.detachedSyncs()
-            if !targets.isEmpty {
-                let descriptors = targets.map(\.descriptor)
-                let failures = await durability.run { descriptors.map(SegmentWriter.syncAndClose) }
-                for (target, failure) in zip(targets, failures) where failure == 0 { disk.synced(target.writer, upTo: target.size) }
-                if let failed = zip(targets, failures).first(where: { $0.1 != 0 }) {
-                    throw SegmentError(path: failed.0.writer.path, operation: "fsync", code: failed.1)
-                }
-            }
+            try await fsync(disk.detachedSyncs(), of: disk, on: durability)
             deliveryLog?.record(coveredKeys, as: .buffered)
             for (acknowledgement, count) in covered { acknowledgement.acknowledge(count) }
         } catch {
@@ -521,6 +513,48 @@ actor EventBuffer {
             awaitingSyncKeys = coveredKeys + awaitingSyncKeys
             diskFull(error)
         }
+    }
+
+    /// Runs the fsyncs of `detachedSyncs` on the buffer's thread and tells the segments
+    /// what became durable.
+    private func fsync(_ targets: [(writer: SegmentWriter, descriptor: Int32, size: Int)], of disk: DiskSpill,
+                       on durability: BlockingCaller) async throws(SegmentError) {
+        guard !targets.isEmpty else { return }
+        let descriptors = targets.map(\.descriptor)
+        let failures = await durability.run { descriptors.map(SegmentWriter.syncAndClose) }
+        for (target, failure) in zip(targets, failures) where failure == 0 { disk.synced(target.writer, upTo: target.size) }
+        if let failed = zip(targets, failures).first(where: { $0.1 != 0 }) {
+            throw SegmentError(path: failed.0.writer.path, operation: "fsync", code: failed.1)
+        }
+    }
+
+    /// Makes everything written durable and closes the segment being written, the
+    /// fsyncs on the buffer's thread (at shutdown, and before writing ahead of it).
+    private func sealDurably(_ disk: DiskSpill, on durability: BlockingCaller) async throws(SegmentError) {
+        // Records appended while an fsync runs are covered by the next round.
+        while !disk.closeIfDurable() {
+            try await fsync(disk.detachedSyncs(), of: disk, on: durability)
+        }
+    }
+
+    /// Writes records as a segment of their own ahead of every other (their events are
+    /// older than anything on disk), durably, on the buffer's thread; returns its id.
+    private func writeAhead(_ bytes: [UInt8], records: Int, writtenAt: Double, alreadyRead: Bool, disk: DiskSpill,
+                            on durability: BlockingCaller) async throws(SegmentError) -> UInt64 {
+        let id = disk.reserveAheadID()
+        let path = disk.path(of: id)
+        let directory = disk.directory
+        let written = await durability.run { () -> Result<Int, SegmentError> in
+            do throws(SegmentError) {
+                let size = try DiskSpill.writeDurably(path: path, bytes: bytes)
+                DiskSpill.syncDirectory(directory)
+                return .success(size)
+            } catch {
+                return .failure(error)
+            }
+        }
+        disk.insertAhead(id: id, size: try written.get(), records: records, writtenAt: writtenAt, alreadyRead: alreadyRead)
+        return id
     }
 
     // MARK: Outages
@@ -546,10 +580,9 @@ actor EventBuffer {
     }
 
     private func park(on disk: DiskSpill) async {
+        guard let durability else { return }
         var waiting: [PendingEvent] = []
         for lane in lanes { waiting += await lane.waitingFromSources() }
-        // From here on nothing awaits, so nothing settles meanwhile: what is unsettled
-        // and not parked yet is parked, and its source told, exactly once.
         waiting = waiting.filter { unsettled.contains($0.serial) && parkedIn[$0.serial] == nil }
         // Within the disk budget: what does not fit stays in memory, its sources unacknowledged.
         var diskRoom = configuration.diskBytes - disk.diskBytes
@@ -564,19 +597,26 @@ actor EventBuffer {
         let bytes = Self.records(waiting, now: now)
         let segment: UInt64
         do {
-            segment = try disk.prepend(bytes, records: waiting.count, writtenAt: now, alreadyRead: true)
+            segment = try await writeAhead(bytes, records: waiting.count, writtenAt: now, alreadyRead: true, disk: disk,
+                                           on: durability)
         } catch {
             diskFull(error)
             return
         }
-        recordBuffered(waiting)
-        for event in waiting {
+        // From here on nothing awaits. While the segment was written the lanes went on:
+        // an event settled meanwhile told its source then, and only counts in the
+        // segment now; the others are parked and their sources told, exactly once.
+        var parked: [PendingEvent] = []
+        for event in waiting where unsettled.contains(event.serial) && parkedIn[event.serial] == nil {
             parkedIn[event.serial] = segment
             event.acknowledgement.acknowledge()
+            parked.append(event)
         }
+        if parked.count < waiting.count { disk.acknowledge(segment: segment, count: waiting.count - parked.count) }
+        recordBuffered(parked)
         counts.spilledEvents += waiting.count
         counts.spilledBytes += bytes.count
-        logger.info("events waiting in memory parked on disk", metadata: ["events": "\(waiting.count)"])
+        logger.info("events waiting in memory parked on disk", metadata: ["events": "\(parked.count)"])
         publish()
     }
 
@@ -606,22 +646,27 @@ actor EventBuffer {
     /// acknowledged, so their sources may checkpoint past them. Events that came
     /// from disk are still in their segments.
     /// Returns how many were written, and how many could not be (read again next start).
-    func persistUndelivered(_ events: [PendingEvent]) -> (written: Int, notWritten: Int) {
+    func persistUndelivered(_ events: [PendingEvent]) async -> (written: Int, notWritten: Int) {
         let fromMemory = events.filter { !$0.fromDisk && unsettled.contains($0.serial) && parkedIn[$0.serial] == nil }
         guard !fromMemory.isEmpty else { return (0, 0) }
-        guard let disk else { return (0, fromMemory.count) }
+        guard let disk, let durability else { return (0, fromMemory.count) }
         let now = Date().timeIntervalSince1970
         let bytes = Self.records(fromMemory, now: now)
         do {
-            try disk.seal()
-            try disk.prepend(bytes, records: fromMemory.count, writtenAt: now)
+            try await sealDurably(disk, on: durability)
+            _ = try await writeAhead(bytes, records: fromMemory.count, writtenAt: now, alreadyRead: false, disk: disk,
+                                     on: durability)
         } catch {
             logger.error("cannot write undelivered events to disk at shutdown; their lines are read again on the next start",
                          metadata: ["error": "\(error)"])
             return (0, fromMemory.count)
         }
-        recordBuffered(fromMemory)
-        for event in fromMemory {
+        // The lanes have stopped by now; an event settled while the segment was written
+        // anyway told its source then (the copy on disk is skipped next start, its key
+        // being in the delivery log).
+        let written = fromMemory.filter { unsettled.contains($0.serial) && parkedIn[$0.serial] == nil }
+        recordBuffered(written)
+        for event in written {
             unsettled.remove(event.serial)
             event.acknowledgement.acknowledge()
         }
@@ -635,9 +680,12 @@ actor EventBuffer {
         readerWork.signal()
         timerWork.signal()
         await tick()
-        do { try disk?.seal() } catch { logger.error("cannot close the buffer segment: \(error)") }
-        disk?.syncDirectory()
-        disk?.unlock()
+        if let disk, let durability {
+            do { try await sealDurably(disk, on: durability) } catch { logger.error("cannot close the buffer segment: \(error)") }
+            let directory = disk.directory
+            await durability.run { DiskSpill.syncDirectory(directory) }
+            disk.unlock()
+        }
         publish()
     }
 
