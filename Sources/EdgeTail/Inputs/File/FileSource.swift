@@ -185,7 +185,8 @@ public final class FileSource {
                 lastDataWake = .now
                 return
             }
-            await watcher.waitForEvents(until: deadline)
+            // News within `readSpacing` of the last read is held on the watcher's thread.
+            await watcher.waitForEvents(until: deadline, notBefore: lastDataWake.map { $0 + Self.readSpacing })
         }
     }
 

@@ -55,15 +55,26 @@ final class FileWatcher {
 
     /// Returns when an event is pending or `deadline` has passed, sleeping in `poll`
     /// meanwhile: an idle source wakes only when the kernel has news, or at its deadline.
-    func waitForEvents(until deadline: ContinuousClock.Instant) async {
+    /// With `notBefore`, news that comes earlier is held until then on the same thread
+    /// (reads spaced while lines trickle in), without a timer of the concurrency runtime.
+    func waitForEvents(until deadline: ContinuousClock.Instant, notBefore: ContinuousClock.Instant? = nil) async {
         let remaining = deadline - .now
         guard descriptor >= 0, remaining > .zero else { return }
-        let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
         let descriptor = descriptor
         _ = await waiter.run {
             var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            return poll(&entry, 1, milliseconds)
+            let ready = poll(&entry, 1, Self.milliseconds(remaining))
+            if ready > 0, let notBefore {
+                let hold = min(notBefore, deadline) - .now
+                if hold > .zero { usleep(UInt32(clamping: Self.milliseconds(hold) * 1000)) }
+            }
+            return ready
         }
+    }
+
+    /// Whole milliseconds, rounded up, for `poll`.
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000 + 1)
     }
 
     var isWatching: Bool { unavailableReason == nil }
