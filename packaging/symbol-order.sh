@@ -6,9 +6,9 @@
 #
 # Why: the kernel maps a program's code in 64 KiB windows around each page touched
 # (fault-around), so code that runs, scattered among 30 MB of code that never does,
-# keeps most of the binary resident. Gathered, the same code takes a few windows: the
-# idle daemon went from 32.3-33.3 MB to 25.5-25.7 MB resident (packaging/symbol-order.sh's
-# own measurement is `Benchmarks/peak-rss.sh`; see the README's Memory section).
+# keeps most of the binary resident. Gathered, the same code takes fewer windows: an idle
+# daemon (the bench's edgetail_all.yaml) 27.2-27.7 MB resident instead of 29.4-29.8 MB,
+# the two builds alternated in one sitting; see the README's Memory section.
 #
 # A stale list costs nothing but memory: functions it does not name (new or renamed
 # ones) are laid out as before, names the binary lacks are ignored. Rerun after large
