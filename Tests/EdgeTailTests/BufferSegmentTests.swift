@@ -73,15 +73,24 @@ import Testing
             let spill = try DiskSpill(directory: directory.path + "/buffer", segmentBytes: 1 << 16, logger: logger)
             try fill(spill, from: 100, count: 10)
             // Reserved before either is written: two writers off the actor never share an id.
-            let parked = spill.reserveAheadID()
-            let older = spill.reserveAheadID()
+            let onDisk = spill.diskBytes
+            let parkedBytes = records(50..<60)
+            let olderBytes = records(0..<50)
+            let parked = spill.reserveAheadID(bytes: parkedBytes.count)
+            let older = spill.reserveAheadID(bytes: olderBytes.count)
             #expect(older < parked && parked < (spill.segments.first?.id ?? 0))
-            let parkedSize = try DiskSpill.writeDurably(path: spill.path(of: parked), bytes: records(50..<60))
-            let olderSize = try DiskSpill.writeDurably(path: spill.path(of: older), bytes: records(0..<50))
+            // Counted against the disk budget while they are written.
+            #expect(spill.diskBytes == onDisk + parkedBytes.count + olderBytes.count)
+            let parkedSize = try DiskSpill.writeDurably(path: spill.path(of: parked), bytes: parkedBytes)
+            let olderSize = try DiskSpill.writeDurably(path: spill.path(of: older), bytes: olderBytes)
             // Registered in the other order than reserved: still kept in id order.
             spill.insertAhead(id: parked, size: parkedSize, records: 10, writtenAt: 1, alreadyRead: true)
             spill.insertAhead(id: older, size: olderSize, records: 50, writtenAt: 1, alreadyRead: false)
             #expect(spill.segments.map(\.id) == spill.segments.map(\.id).sorted())
+            #expect(spill.diskBytes == onDisk + parkedSize + olderSize)
+            let abandoned = spill.reserveAheadID(bytes: 100)
+            spill.abandonAhead(id: abandoned)
+            #expect(abandoned < older && spill.diskBytes == onDisk + parkedSize + olderSize)
             // Read and acknowledged, the others are deleted; the parked segment waits for its
             // events' settlement, which this run never reports.
             #expect(try readAll(spill) == Array(0..<50) + Array(100..<110), "the parked events are in the lanes already")

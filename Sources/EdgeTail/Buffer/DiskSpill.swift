@@ -58,6 +58,8 @@ final class DiskSpill {
     private var readerSegmentID: UInt64?
     /// The next id `reserveAheadID` may give: ids below every segment's, never given twice.
     private var nextAheadID = DiskSpill.firstID - 1
+    /// Bytes of segments reserved by `reserveAheadID` and not registered or given up yet.
+    private var aheadReservations: [UInt64: Int] = [:]
     /// Held for the life of the buffer: two processes must never share one.
     private var lockDescriptor: Int32
     let logger: Logger
@@ -170,7 +172,9 @@ final class DiskSpill {
         try writer.sync()
     }
 
-    var diskBytes: Int { segments.reduce(0) { $0 + $1.size } }
+    /// Bytes on disk, and those of segments being written ahead (reserved, so that what
+    /// is spilled meanwhile stays within the budget with them).
+    var diskBytes: Int { segments.reduce(aheadReservations.values.reduce(0, +)) { $0 + $1.size } }
     var unreadRecords: Int { segments.reduce(0) { $0 + $1.records - $1.readRecords } }
     var pendingRecords: Int { segments.reduce(0) { $0 + $1.records - $1.acknowledged } }
     var oldestWrittenAt: Double? { segments.first?.firstWrittenAt }
@@ -291,11 +295,18 @@ final class DiskSpill {
     /// The id of a segment to be written ahead of every other one (at shutdown, for
     /// events that were in memory and are older than anything on disk; or when they are
     /// parked during an outage), reserved now: the caller writes it with `writeDurably`
-    /// off the buffer's actor and registers it with `insertAhead`.
-    func reserveAheadID() -> UInt64 {
+    /// off the buffer's actor and registers it with `insertAhead`, or gives it up with
+    /// `abandonAhead`. Its `bytes` count in `diskBytes` from now on.
+    func reserveAheadID(bytes: Int) -> UInt64 {
         let id = min(nextAheadID, (segments.first?.id ?? Self.firstID) - 1)
         nextAheadID = id - 1
+        aheadReservations[id] = bytes
         return id
+    }
+
+    /// A reserved segment was not written.
+    func abandonAhead(id: UInt64) {
+        aheadReservations[id] = nil
     }
 
     func path(of id: UInt64) -> String {
@@ -320,6 +331,7 @@ final class DiskSpill {
     /// - Parameter alreadyRead: its events are in the lanes already (parked during an
     ///   outage): the reader skips them; only a restart replays them.
     func insertAhead(id: UInt64, size: Int, records: Int, writtenAt: Double, alreadyRead: Bool) {
+        aheadReservations[id] = nil
         let segment = Segment(id: id, path: path(of: id), size: size, records: records, sealed: true, firstWrittenAt: writtenAt)
         if alreadyRead { segment.readRecords = records }
         segments.insert(segment, at: segments.firstIndex { $0.id > id } ?? segments.count)

@@ -541,7 +541,7 @@ actor EventBuffer {
     /// older than anything on disk), durably, on the buffer's thread; returns its id.
     private func writeAhead(_ bytes: [UInt8], records: Int, writtenAt: Double, alreadyRead: Bool, disk: DiskSpill,
                             on durability: BlockingCaller) async throws(SegmentError) -> UInt64 {
-        let id = disk.reserveAheadID()
+        let id = disk.reserveAheadID(bytes: bytes.count)
         let path = disk.path(of: id)
         let directory = disk.directory
         let written = await durability.run { () -> Result<Int, SegmentError> in
@@ -553,8 +553,14 @@ actor EventBuffer {
                 return .failure(error)
             }
         }
-        disk.insertAhead(id: id, size: try written.get(), records: records, writtenAt: writtenAt, alreadyRead: alreadyRead)
-        return id
+        switch written {
+        case .success(let size):
+            disk.insertAhead(id: id, size: size, records: records, writtenAt: writtenAt, alreadyRead: alreadyRead)
+            return id
+        case .failure(let error):
+            disk.abandonAhead(id: id)
+            throw error
+        }
     }
 
     // MARK: Outages
