@@ -332,7 +332,7 @@ actor EventBuffer {
         var run: (segment: UInt64, count: Int)?
         var told: (acknowledgement: Acknowledgement, count: Int)?
         for event in events {
-            switch settlement(of: event) {
+            switch takeSettlement(of: event) {
             case .segment(let segment):
                 if let current = run, current.segment != segment {
                     disk?.acknowledge(segment: current.segment, count: current.count)
@@ -368,8 +368,9 @@ actor EventBuffer {
     }
 
     /// Where a settled event is acknowledged: the segment it was read from or parked
-    /// in, else its source, once.
-    private func settlement(of event: PendingEvent) -> Settlement {
+    /// in, else its source, once. It forgets the event as unsettled (and parked), so a
+    /// second call for the same event says `.none`.
+    private func takeSettlement(of event: PendingEvent) -> Settlement {
         if event.fromDisk { return .segment(event.segment) }
         if !parkedIn.isEmpty, let segment = parkedIn.removeValue(forKey: event.serial) {
             unsettled.remove(event.serial)
@@ -379,10 +380,10 @@ actor EventBuffer {
         return unsettled.remove(event.serial) != nil || event.serial == 0 ? .source : .none
     }
 
-    /// Acknowledges one event where `settlement(of:)` says; returns its segment, for
+    /// Acknowledges one event where `takeSettlement(of:)` says; returns its segment, for
     /// the caller to count.
     private func acknowledge(_ event: PendingEvent) -> UInt64? {
-        switch settlement(of: event) {
+        switch takeSettlement(of: event) {
         case .segment(let segment): return segment
         case .source: event.acknowledgement.acknowledge()
         case .none: break

@@ -179,8 +179,10 @@ public final class FileSource {
                 // A rescan is due soon: wait for its spacing instead of spinning.
                 if scanWanted {
                     try? await Task.sleep(until: min(deadline, lastScan + eventScanSpacing))
-                } else if let last = lastDataWake, ContinuousClock.now < last + Self.readSpacing {
-                    try? await Task.sleep(until: min(deadline, last + Self.readSpacing))
+                } else if let last = lastDataWake {
+                    // News that came while the last batch was mapped: held on the watcher's
+                    // thread, as `waitForEvents` holds news that wakes it.
+                    await watcher.hold(until: min(deadline, last + Self.readSpacing))
                 }
                 lastDataWake = .now
                 return

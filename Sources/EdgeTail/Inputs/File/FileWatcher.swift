@@ -72,6 +72,14 @@ final class FileWatcher {
         }
     }
 
+    /// Returns at `instant`, having slept on the watcher's thread: spacing reads
+    /// without a timer of the concurrency runtime.
+    func hold(until instant: ContinuousClock.Instant) async {
+        let hold = instant - .now
+        guard hold > .zero else { return }
+        _ = await waiter.run { usleep(UInt32(clamping: Self.milliseconds(hold) * 1000)) }
+    }
+
     /// Whole milliseconds, rounded up, for `poll`.
     private static func milliseconds(_ duration: Duration) -> Int32 {
         Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000 + 1)
