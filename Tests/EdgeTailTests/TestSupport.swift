@@ -87,3 +87,17 @@ func loadBundledPipeline(_ name: String, in directory: TemporaryDirectory) throw
     """)
     return (try ConfigurationLoader(environment: ["EDGETAIL_SALT": "x"]).load(path: main), main)
 }
+
+struct ConditionNotMet: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Waits until `condition` holds, looking every 10 ms, and throws once `timeout` passed
+/// without it.
+func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw ConditionNotMet(description: "not within \(timeout): \(what)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}

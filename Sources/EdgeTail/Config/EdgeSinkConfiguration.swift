@@ -144,6 +144,12 @@ public enum EdgeAuthConfiguration: Decodable, Sendable {
 
     enum Kind: String, ConfigurationWord { case none, token, ims }
 
+    /// Where IMS tokens are minted, for `ims`.
+    var tokenURL: String? {
+        if case .ims(_, _, _, _, let tokenURL) = self { return tokenURL }
+        return nil
+    }
+
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -166,12 +172,19 @@ public enum EdgeAuthConfiguration: Decodable, Sendable {
             self = .token(token: try secret(.token, file: .tokenFile), apiKey: try secret(.apiKey, file: .apiKeyFile),
                           orgID: try container.decode(String.self, forKey: .orgID))
         case .ims:
+            let tokenURL = try container.decodeIfPresent(String.self, forKey: .tokenURL) ?? "https://ims-na1.adobelogin.com/ims/token/v3"
+            do {
+                _ = try HTTPEndpoint(url: tokenURL)
+            } catch {
+                throw DecodingError.dataCorruptedError(forKey: .tokenURL, in: container,
+                                                       debugDescription: "expected an http(s) URL such as https://ims-na1.adobelogin.com/ims/token/v3 (\(error))")
+            }
             self = .ims(
                 clientID: try container.decode(String.self, forKey: .clientID),
                 clientSecret: try secret(.clientSecret, file: .clientSecretFile),
                 orgID: try container.decode(String.self, forKey: .orgID),
                 scopes: try container.decodeIfPresent([String].self, forKey: .scopes) ?? [],
-                tokenURL: try container.decodeIfPresent(String.self, forKey: .tokenURL) ?? "https://ims-na1.adobelogin.com/ims/token/v3")
+                tokenURL: tokenURL)
         }
     }
 }

@@ -1,6 +1,6 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOSSL
 
 /// Supplies the authorisation headers of Edge requests, minting IMS tokens as needed.
 ///
@@ -14,14 +14,15 @@ public actor EdgeCredentials {
     }
 
     let configuration: EdgeAuthConfiguration
-    let client: HTTPClient
+    /// For an `https` token URL.
+    let tls: NIOSSLContext?
     private var token: String?
     private var renewAt: ContinuousClock.Instant?
     public private(set) var tokensMinted = 0
 
-    public init(configuration: EdgeAuthConfiguration, client: HTTPClient) {
+    init(configuration: EdgeAuthConfiguration, tls: NIOSSLContext?) {
         self.configuration = configuration
-        self.client = client
+        self.tls = tls
     }
 
     /// Headers for the next request: `Authorization`, `x-api-key`, `x-gw-ims-org-id`.
@@ -52,25 +53,34 @@ public actor EdgeCredentials {
 
     private func mint() async throws {
         guard case .ims(let clientID, let clientSecret, _, let scopes, let tokenURL) = configuration else { return }
-        var request = HTTPClientRequest(url: tokenURL)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let form = [
             ("grant_type", "client_credentials"), ("client_id", clientID),
             ("client_secret", try clientSecret.reveal()), ("scope", scopes.joined(separator: ",")),
         ].map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
-        request.body = .bytes(ByteBuffer(string: form))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: .seconds(30))
+        // A connection of its own, closed after: a token is minted about once a day.
+        let answer: Result<HTTPConnection.Response, HTTPConnectionError>
+        do throws(HTTPConnectionError) {
+            let connection = HTTPConnection(endpoint: try HTTPEndpoint(url: tokenURL), tls: tls)
+            do throws(HTTPConnectionError) {
+                answer = .success(try await connection.send(.POST, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                                            body: ByteBuffer(string: form), timeout: .seconds(30)))
+            } catch {
+                answer = .failure(error)
+            }
+            await connection.close()
         } catch {
-            throw Failure(message: "IMS token request to \(tokenURL) failed: \(error)")
+            answer = .failure(error)
         }
-        let body = try await response.body.collect(upTo: 1 << 20)
+        let response: HTTPConnection.Response
+        switch answer {
+        case .success(let answered): response = answered
+        case .failure(let error): throw Failure(message: "IMS token request to \(tokenURL) failed: \(error)")
+        }
+        let body = response.body
         let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
-        guard response.status.code == 200, let accessToken = object?["access_token"] as? String else {
+        guard response.status == 200, let accessToken = object?["access_token"] as? String else {
             let code = object?["error"] as? String ?? "unexpected answer"
-            throw Failure(message: "IMS refused a token: HTTP \(response.status.code) \(code) (check client_id, client_secret and scopes)")
+            throw Failure(message: "IMS refused a token: HTTP \(response.status) \(code) (check client_id, client_secret and scopes)")
         }
         let lifetime = (object?["expires_in"] as? Int) ?? 86_399
         token = accessToken

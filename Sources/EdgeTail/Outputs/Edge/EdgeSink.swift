@@ -1,8 +1,8 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -26,12 +26,14 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
     /// Each request's duration, for the latency histogram of `/metrics`.
     public let requestLatency = RequestLatencyRecorder()
     let logger: Logger
-    let client: HTTPClient
+    /// One connection per lane: a lane sends one request at a time.
+    let connections: [HTTPConnection]
     let credentials: EdgeCredentials
     let limiter: RequestUnitLimiter?
     let lanes: [EdgeLane]
     let buffer: EventBuffer
-    let collectURL: String
+    /// `/ee/v2/collect?datastreamId=…`, to which each request adds its `requestId`.
+    let collectTarget: String
     /// Keys of delivered events; nil for a sink that must not write beside a running daemon.
     let deliveryLog: DeliveryLog?
     /// The longest run of 500s that bisecting one bad event out of a full request causes.
@@ -81,10 +83,16 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         logger[metadataKey: "sink"] = "\(name)"
         self.logger = logger
         deadLetters = DeadLetterStore(dataDirectory: dataDirectory, sink: name)
-        var endpoint = configuration.endpoint
-        while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        collectURL = endpoint + "/ee/v2/collect?datastreamId=" + EdgeCredentials.formEncode(configuration.datastreamID)
-            + (configuration.silent ? "&silent=true" : "")
+        var endpointURL = configuration.endpoint
+        while endpointURL.hasSuffix("/") { endpointURL.removeLast() }
+        let endpoint: HTTPEndpoint
+        do {
+            endpoint = try HTTPEndpoint(url: endpointURL + "/ee/v2/collect?datastreamId=" + EdgeCredentials.formEncode(configuration.datastreamID)
+                                        + (configuration.silent ? "&silent=true" : ""))
+        } catch {
+            throw FatalError(reason: "endpoint \(configuration.endpoint): \(error)")
+        }
+        collectTarget = endpoint.target
         lanes = (0..<configuration.lanes).map { _ in
             EdgeLane(maxBodyBytes: configuration.maxBytes, maxEvents: configuration.maxEvents,
                      linger: .milliseconds(Int(configuration.linger * 1000)))
@@ -99,15 +107,17 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
                                  lanes: lanes, requestBytes: configuration.maxBytes, deliveryLog: deliveryLog,
                                  statistics: statistics, activity: activity, logger: self.logger)
         self.activity = activity
-        // The HTTP client comes last: nothing may throw once it exists.
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(connect: .seconds(5), read: .milliseconds(Int64(configuration.timeout * 1000)))
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, configuration.lanes))
-        // No request spans: nothing here traces, and the default (the global no-op
-        // tracer) still cast it and built a dictionary of span attributes per request.
-        httpConfiguration.tracing.tracer = nil
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        credentials = EdgeCredentials(configuration: configuration.auth, client: client)
+        // One TLS context (trust roots read once) for every connection that needs it.
+        var tls: NIOSSLContext?
+        if endpoint.usesTLS || configuration.auth.tokenURL?.lowercased().hasPrefix("https:") == true {
+            do {
+                tls = try HTTPConnection.clientTLS()
+            } catch {
+                throw FatalError(reason: "\(error)")
+            }
+        }
+        connections = (0..<configuration.lanes).map { _ in HTTPConnection(endpoint: endpoint, tls: tls) }
+        credentials = EdgeCredentials(configuration: configuration.auth, tls: tls)
         limiter = configuration.maxRequestUnitsPerSecond.map { RequestUnitLimiter(unitsPerSecond: $0, upstreams: configuration.upstreams) }
     }
 
@@ -168,11 +178,9 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
     }
 
     /// Lets go of a sink that never ran and never will (its configuration could not be
-    /// completed): its HTTP client shuts down in the background; its buffer, holding
-    /// nothing, lets go of its directory when the sink is released.
-    func discard() {
-        _ = client.shutdown()
-    }
+    /// completed): it opened no connection; its buffer, holding nothing, lets go of its
+    /// directory when the sink is released.
+    func discard() {}
 
     /// One lane's worker: sends the lane's requests one after the other until the lane
     /// is closed and empty, the sink stops, or the task is cancelled.
@@ -278,7 +286,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
             }
         }
         await buffer.close()
-        try? await client.shutdown()
+        for connection in connections { await connection.close() }
         phase.withLock { $0 = .drained }
         drained.signal()
         if let reason = statistics.snapshot.fatalError { throw FatalError(reason: reason) }
@@ -309,7 +317,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
                 continue
             }
             let requestID = UUIDText.random()
-            let outcome = await post(body, requestID: requestID)
+            let outcome = await post(body, requestID: requestID, lane: lane)
             var attempt = EdgeResponsePolicy.Attempt(events: group.count, canRenewToken: canRenewToken, tokenRenewed: tokenRenewed,
                                                      bisectionDepth: bisectionDepth, othersWaiting: queue.count > 1)
             let progress = record(outcome, requestID: requestID, lane: lane, events: group.count)
@@ -420,27 +428,24 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         return [Array(group[..<middle]), Array(group[middle...])]
     }
 
-    private func post(_ body: ByteBuffer, requestID: String) async -> EdgeResponsePolicy.Outcome {
+    private func post(_ body: ByteBuffer, requestID: String, lane: Int) async -> EdgeResponsePolicy.Outcome {
         if let limiter { await limiter.acquire(bodyBytes: body.readableBytes) }
         statistics.recordRequestUnits(RequestUnitLimiter.units(forBodyBytes: body.readableBytes, upstreams: configuration.upstreams))
-        var request = HTTPClientRequest(url: collectURL + "&requestId=" + requestID)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        var headers = [("Content-Type", "application/json")]
         do {
-            for (name, value) in try await credentials.headers() { request.headers.add(name: name, value: value) }
+            headers += try await credentials.headers()
         } catch {
             return .noAnswer("\(error)")
         }
-        request.body = .bytes(body)
         let started = ContinuousClock.now
         defer { requestLatency.record(ContinuousClock.now - started) }
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
-            let data = try await response.body.collect(upTo: 1 << 20)
-            return .answered(EdgeAnswer(status: Int(response.status.code), body: Data(data.readableBytesView),
+            let response = try await connections[lane].send(.POST, target: collectTarget + "&requestId=" + requestID, headers: headers,
+                                                            body: body, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
+            return .answered(EdgeAnswer(status: response.status, body: Data(response.body.readableBytesView),
                                         retryAfter: response.headers.first(name: "Retry-After")))
         } catch {
-            return .noAnswer(String(describing: error))
+            return .noAnswer(error.description)
         }
     }
 
