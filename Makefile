@@ -1,7 +1,7 @@
 # edgetail: two commands matter, `make run` and `make test`. Both install the
 # Debian packages the build needs first, so they work on a fresh machine.
 
-APT_PACKAGES := pkg-config libpcre2-dev libsystemd-dev libsqlite3-dev sqlite3 systemd-journal-remote binutils dpkg-dev chromium tmux
+APT_PACKAGES := pkg-config libpcre2-dev libsystemd-dev libsqlite3-dev sqlite3 systemd-journal-remote binutils dpkg-dev chromium tmux ca-certificates
 # Only for `make deb` (lintian) and `make deb-test` (debootstrap, systemd-nspawn).
 DEB_APT_PACKAGES := lintian debootstrap systemd-container
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

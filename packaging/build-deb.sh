@@ -57,7 +57,7 @@ printf 'edgetail (%s) unstable; urgency=medium\n\n  * Built from the edgetail re
 for script in postinst prerm postrm; do install -m 0755 "$here/debian/$script" "$root/DEBIAN/$script"; done
 printf '/etc/edgetail/edgetail.yaml\n/etc/edgetail/pipelines.d/nginx.yaml\n/etc/default/edgetail\n' > "$root/DEBIAN/conffiles"
 
-# Depends: the packages that hold the binary's shared libraries, plus adduser (postinst).
+# Depends: the packages that hold the binary's shared libraries, plus adduser (postinst) and ca-certificates.
 depends=""
 if command -v dpkg-shlibdeps >/dev/null; then
     mkdir -p "$work/shlibs/debian"
@@ -69,7 +69,7 @@ if [ -z "$depends" ]; then
         dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || true
     done | cut -d: -f1 | sort -u | paste -sd, - | sed 's/,/, /g')"
 fi
-depends="adduser, $depends"
+depends="adduser, ca-certificates, $depends"
 
 installed_size="$(du -sk --exclude=DEBIAN "$root" | cut -f1)"
 cat > "$root/DEBIAN/control" <<CONTROL

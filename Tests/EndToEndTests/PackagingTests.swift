@@ -56,7 +56,7 @@ import EdgeTail
         #expect(info.contains(" Package: edgetail\n"))
         #expect(info.contains(" Version: \(EdgeTailVersion.string)\n"))
         let depends = try #require(info.split(separator: "\n").first { $0.hasPrefix(" Depends: ") })
-        for package in ["adduser", "libc6", "libsystemd0", "libpcre2-8-0", "libsqlite3-0"] {
+        for package in ["adduser", "ca-certificates", "libc6", "libsystemd0", "libpcre2-8-0", "libsqlite3-0"] {
             #expect(depends.contains(package), "\(depends)")
         }
         #expect(!depends.contains("swift"), "the Swift runtime is not a package dependency")
