@@ -21,4 +21,19 @@ import Testing
             #expect(id == id.lowercased())
         }
     }
+
+    /// The digits computed eight at a time are the standard library's, for every nibble value in every place.
+    @Test func hexDigitsAreThoseOfTheStandardLibrary() {
+        var generator = SystemRandomNumberGenerator()
+        let values: [UInt32] = [0, .max, 0x0123_4567, 0x89AB_CDEF, 0xA0B0_C0D0, 0x0909_0909] + (0..<2_000).map { _ in generator.next() }
+        for value in values {
+            let word = UUIDText.hexDigits(value).littleEndian
+            let text = withUnsafeBytes(of: word) { String(decoding: $0, as: UTF8.self) }
+            let expected = String(value, radix: 16)
+            #expect(text == String(repeating: "0", count: 8 - expected.count) + expected, "\(value)")
+        }
+        var out: [UInt8] = []
+        UUIDText.appendVersion4(high: 0xFFFF_FFFF_FFFF_FFFF, low: 0xFFFF_FFFF_FFFF_FFFF, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "ffffffff-ffff-4fff-bfff-ffffffffffff")
+    }
 }

@@ -4,28 +4,41 @@ public enum UUIDText {
     public static func appendVersion4(high: UInt64, low: UInt64, to out: inout [UInt8]) {
         let high = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        // Written into 36 bytes on the stack and appended at once: a derived identity is
-        // formatted for every line, and 36 appends cost more than the HMAC cache saves.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { text in
-            var at = 0
-            for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    text[at] = UInt8(ascii: "-")
-                    at += 1
-                }
-                let byte = index < 8 ? UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))
-                                     : UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index - 8)))
-                text[at] = hexDigit(byte >> 4)
-                text[at + 1] = hexDigit(byte & 0xF)
-                at += 2
-            }
-            out.append(contentsOf: UnsafeBufferPointer(text))
+        // Written into 36 bytes on the stack, eight digits a store, and appended at once:
+        // a derived identity and an `_id` are formatted for every line.
+        withUnsafeTemporaryAllocation(byteCount: 36, alignment: 8) { text in
+            let first = hexDigits(UInt32(truncatingIfNeeded: high >> 32))
+            let second = hexDigits(UInt32(truncatingIfNeeded: high))
+            let third = hexDigits(UInt32(truncatingIfNeeded: low >> 32))
+            let fourth = hexDigits(UInt32(truncatingIfNeeded: low))
+            text.storeBytes(of: first.littleEndian, toByteOffset: 0, as: UInt64.self)
+            text[8] = UInt8(ascii: "-")
+            text.storeBytes(of: UInt32(truncatingIfNeeded: second).littleEndian, toByteOffset: 9, as: UInt32.self)
+            text[13] = UInt8(ascii: "-")
+            text.storeBytes(of: UInt32(truncatingIfNeeded: second >> 32).littleEndian, toByteOffset: 14, as: UInt32.self)
+            text[18] = UInt8(ascii: "-")
+            text.storeBytes(of: UInt32(truncatingIfNeeded: third).littleEndian, toByteOffset: 19, as: UInt32.self)
+            text[23] = UInt8(ascii: "-")
+            text.storeBytes(of: UInt32(truncatingIfNeeded: third >> 32).littleEndian, toByteOffset: 24, as: UInt32.self)
+            text.storeBytes(of: fourth.littleEndian, toByteOffset: 28, as: UInt64.self)
+            out.append(contentsOf: text.assumingMemoryBound(to: UInt8.self))
         }
     }
 
+    /// The eight lowercase hexadecimal digits of `value`, most significant first, as the
+    /// bytes of a word from its lowest to its highest (the order a little-endian store
+    /// writes them), computed for all eight at once.
     @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    static func hexDigits(_ value: UInt32) -> UInt64 {
+        // One byte of `value` per 16 bits, the most significant in the lowest …
+        var word = UInt64(value.byteSwapped)
+        word = ((word & 0xFFFF_0000) << 16) | (word & 0xFFFF)
+        word = ((word & 0x0000_FF00_0000_FF00) << 8) | (word & 0x0000_00FF_0000_00FF)
+        // … then one nibble per byte, the high nibble of each byte first.
+        word = ((word & 0x000F_000F_000F_000F) << 8) | ((word >> 4) & 0x000F_000F_000F_000F)
+        // 0-9 → "0"-"9", 10-15 → "a"-"f": a nibble of 10 or more carries into bit 4 when 6 is added.
+        let letters = ((word &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        return word &+ 0x3030_3030_3030_3030 &+ letters &* 0x27
     }
 
     public static func version4(high: UInt64, low: UInt64) -> String {
