@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOPosix
 import Logging
 
 /// `POST /ee/v2/collect`: faults first, then Edge's checks in the order Edge applies
@@ -84,7 +85,12 @@ struct CollectRoute: Sendable {
         }
         try CollectMediaType.check(request.headers[.contentType])
         let body = try await Self.readBody(request.body, limit: Self.maximumBodyBytes)
-        let events = try validator.validate(body)
+        // Parsing and checking up to 64 KB of events costs milliseconds of CPU. It runs on
+        // NIO's blocking pool, not on the cooperative pool: a stand-in flooded by a fast
+        // sender, served from the same process as other work (`edgetail demo`, the tests),
+        // would otherwise hold the few threads every other task needs.
+        let validator = validator
+        let events = try await NIOThreadPool.singleton.runIfActive { try validator.validate(body) }
 
         let answer = warning.map { NonFatalAnswer($0) }
         if answer?.storesEvents ?? true {
