@@ -209,7 +209,7 @@ import LocalEdge
     @Test func imsTokenIsMintedRenewedAndNeverLogged() async throws {
         let secret = "s3cr3t-" + UUID().uuidString
         let setup = try await startStandIn {
-            $0.requireAuth = true; $0.clientID = "client-1"; $0.clientSecret = secret; $0.orgID = "ORG@AdobeOrg"; $0.tokenTTL = 5
+            $0.requireAuth = true; $0.clientID = "client-1"; $0.clientSecret = secret; $0.orgID = "ORG@AdobeOrg"; $0.tokenTTL = 10
         }
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let logs = CapturedLogs()
@@ -225,7 +225,9 @@ import LocalEdge
         try await sink.submit(all[0])
         try await waitUntil("the first 100 events are stored") { counter.value == 100 }
         // Once the first token has expired, sending goes on with a new one.
-        let expired = ContinuousClock.now + .milliseconds(5200)
+        // Ten seconds, not fewer: a token must outlive a stall of this process's few threads
+        // while other suites run beside it, from its minting to the request that uses it.
+        let expired = ContinuousClock.now + .milliseconds(10_200)
         try await waitUntil("the first token expired") { ContinuousClock.now > expired }
         try await sink.submit(all[1])
         try await waitUntil("all 200 events are stored") { counter.value == 200 }

@@ -71,7 +71,7 @@ import Glibc
     /// The events written so far; a line cut by a kill at the very end is left out.
     func events() throws -> [[String: Any]] {
         guard let data = FileManager.default.contents(atPath: eventsPath) else { return [] }
-        return data.split(separator: 0x0A).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        return lines(of: data).compactMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
     }
 
     func summary(_ path: String) throws -> [String: Any] {

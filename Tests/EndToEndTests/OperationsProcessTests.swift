@@ -59,8 +59,8 @@ import LocalEdge
     /// Events written by a file sink, with the site section they carry.
     func events(_ name: String) -> [(id: String, section: String)] {
         guard let data = FileManager.default.contents(atPath: path("\(name).jsonl")) else { return [] }
-        return data.split(separator: 0x0A).compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+        return lines(of: data).compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
                   let xdm = object["xdm"] as? [String: Any], let id = xdm["_id"] as? String,
                   let web = xdm["web"] as? [String: Any], let page = web["webPageDetails"] as? [String: Any] else { return nil }
             return (id, page["siteSection"] as? String ?? "")

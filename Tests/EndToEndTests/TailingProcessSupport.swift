@@ -54,11 +54,14 @@ final class BackgroundProcess {
 @discardableResult
 func waitUntil(_ description: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
+    var longestGap = Duration.zero
     while ContinuousClock.now < deadline {
         if try condition() { return true }
+        let before = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(25))
+        longestGap = max(longestGap, ContinuousClock.now - before)
     }
-    Issue.record("timed out after \(timeout) waiting for: \(description)")
+    Issue.record("timed out after \(timeout) waiting for: \(description) (longest 25 ms sleep took \(longestGap))")
     return false
 }
 
@@ -133,8 +136,8 @@ struct TailingFixture {
     /// Line numbers and `_id`s of the events written so far (a torn last line is ignored).
     func delivered() -> [(number: Int, id: String)] {
         guard let data = FileManager.default.contents(atPath: events) else { return [] }
-        return data.split(separator: 0x0A).compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+        return lines(of: data).compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
                   let xdm = object["xdm"] as? [String: Any], let id = xdm["_id"] as? String,
                   let name = (xdm["web"] as? [String: Any]).flatMap({ $0["webPageDetails"] as? [String: Any] })?["name"] as? String,
                   name.hasPrefix("/n/"), let number = Int(name.dropFirst(3)) else { return nil }
