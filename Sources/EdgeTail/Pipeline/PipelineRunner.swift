@@ -72,25 +72,25 @@ public final class PipelineRunner: @unchecked Sendable {
         var processor = LineProcessor(plan: plan, tap: tap)
         var lastCheckpoint = ContinuousClock.now
         var lastWrite = ContinuousClock.now
-        let reading = SourceAccess(source: source)
+        let reading = SourceAccess(source: source, files: fileSource)
 
+        // The next batch is read on the reading thread while this one is mapped and handed
+        // to the sink, so at full speed reading and mapping overlap instead of taking
+        // turns. A batch read ahead when the pipeline stops is never acknowledged, and is
+        // read again at the next start. Everything else that touches the source goes
+        // through the reading thread too, behind the read ahead.
+        var readWait = ContinuousClock.now
+        var next = try await reading.next(on: reader)
+        var readSeconds = (ContinuousClock.now - readWait).seconds
         while !stop.isStopped && !Task.isCancelled {
-            let readStart = ContinuousClock.now
-            if let batch = try await reading.next(on: reader) {
+            if let batch = next.batch {
+                async let following = reading.next(on: reader)
                 let mapStart = ContinuousClock.now
                 var output = processor.process(batch)
                 let mapEnd = ContinuousClock.now
-                output.counts.readSeconds = (mapStart - readStart).seconds
+                output.counts.readSeconds = readSeconds
                 output.counts.mapSeconds = (mapEnd - mapStart).seconds
-                let skipped = fileSource?.takeSkippedLines() ?? 0
-                if skipped > 0 {
-                    // Left out by `on_overlong: skip`: still accounted for, as a configured drop.
-                    var counts = PipelineCounts()
-                    counts.lines = skipped
-                    counts.overlongLines = skipped
-                    counts.dropped["overlong"] = skipped
-                    statistics.add(counts)
-                }
+                addSkipped(next.skipped)
                 try await rejectedLog.append(output.rejected, pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin)
                 let ledger = self.ledger
                 // Only the position is captured: capturing `batch` would keep its raw
@@ -105,21 +105,42 @@ public final class PipelineRunner: @unchecked Sendable {
                 }
                 output.counts.sinkWaitSeconds = (ContinuousClock.now - mapEnd).seconds
                 statistics.add(output.counts)
+                if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                    await saveCheckpoints(&known, source: reading, lastWrite: &lastWrite, force: false)
+                    lastCheckpoint = .now
+                }
+                readWait = .now
+                next = try await following
             } else if mode == .once {
+                addSkipped(next.skipped)
                 break
             } else {
+                addSkipped(next.skipped)
                 // Sleeps until the source's descriptor (inotify, the journal's) says there is
                 // news, at the latest `poll_interval`, on a thread of its own.
                 await source.waitForData(upTo: pollInterval)
+                if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                    await saveCheckpoints(&known, source: reading, lastWrite: &lastWrite, force: false)
+                    lastCheckpoint = .now
+                }
+                readWait = .now
+                next = try await reading.next(on: reader)
             }
-            if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                await saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: false)
-                lastCheckpoint = .now
-            }
+            readSeconds = (ContinuousClock.now - readWait).seconds
         }
         if mode == .once && !stop.isStopped { await sink.flush() }
         try await sink.drain()
-        await saveCheckpoints(&known, source: fileSource, lastWrite: &lastWrite, force: true)
+        await saveCheckpoints(&known, source: reading, lastWrite: &lastWrite, force: true)
+    }
+
+    /// Lines left out by `on_overlong: skip`: still accounted for, as a configured drop.
+    private func addSkipped(_ skipped: Int) {
+        guard skipped > 0 else { return }
+        var counts = PipelineCounts()
+        counts.lines = skipped
+        counts.overlongLines = skipped
+        counts.dropped["overlong"] = skipped
+        statistics.add(counts)
     }
 
     /// Writes each source's acknowledged position (never merely read), with the
@@ -127,14 +148,15 @@ public final class PipelineRunner: @unchecked Sendable {
     /// the others are forgotten after the grace period. The file is rewritten only
     /// when a position moved or an entry came or went (an idle pipeline with
     /// thousands of files costs nothing), else at most every `refreshInterval`.
-    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: FileSource?,
+    private func saveCheckpoints(_ known: inout [String: CheckpointStore.Entry], source: SourceAccess,
                                  lastWrite: inout ContinuousClock.Instant, force: Bool) async {
         let now = Date()
-        let active = source?.activeSourceIDs ?? []
         let cursors = ledger.committedCursors()
+        let positions = ledger.committedPositions()
+        let (active, markers) = await source.markers(of: positions.mapValues(\.position), on: reader)
         var changed = force
-        for (sourceID, committed) in ledger.committedPositions() {
-            let marker = source?.marker(sourceID: sourceID, position: committed.position).map(PositionMarker.text)
+        for (sourceID, committed) in positions {
+            let marker = markers[sourceID].map(PositionMarker.text)
             let cursor = cursors[sourceID] ?? known[sourceID]?.cursor
             if var entry = known[sourceID] {
                 if entry.position != committed.position || entry.path != committed.origin || entry.cursor != cursor {
@@ -181,8 +203,26 @@ extension Duration {
 /// `Sendable`: it owns descriptors and buffers) is never used by two threads at once.
 private struct SourceAccess: @unchecked Sendable {
     let source: any LineSource
+    /// The same source when it reads files.
+    let files: FileSource?
 
-    func next(on thread: BlockingCaller) async throws -> LineBatch? {
-        try await thread.run { Result { try source.next() } }.get()
+    /// The next batch, and the lines `on_overlong: skip` left out while reading it.
+    func next(on thread: BlockingCaller) async throws -> (batch: LineBatch?, skipped: Int) {
+        try await thread.run {
+            Result { (try source.next(), files?.takeSkippedLines() ?? 0) }
+        }.get()
+    }
+
+    /// The files followed now, and the marker of the bytes before each position.
+    func markers(of positions: [String: UInt64], on thread: BlockingCaller) async -> (active: Set<String>, markers: [String: UInt64]) {
+        guard files != nil else { return ([], [:]) }
+        return await thread.run {
+            guard let files = self.files else { return ([], [:]) }
+            var markers: [String: UInt64] = [:]
+            for (sourceID, position) in positions {
+                markers[sourceID] = files.marker(sourceID: sourceID, position: position)
+            }
+            return (files.activeSourceIDs, markers)
+        }
     }
 }
