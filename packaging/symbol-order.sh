@@ -8,7 +8,9 @@
 # (fault-around), so code that runs, scattered among 30 MB of code that never does,
 # keeps most of the binary resident. Gathered, the same code takes fewer windows: an idle
 # daemon (the bench's edgetail_all.yaml) 27.2-27.7 MB resident instead of 29.4-29.8 MB,
-# the two builds alternated in one sitting; see the README's Memory section.
+# the two builds alternated in one sitting; see the README's Memory section. Compare builds
+# with their page cache dropped first (the README says how): a binary written a minute ago
+# is cached in large folios and maps about 3 MB more than the same bytes read back later.
 #
 # A stale list costs nothing but memory: functions it does not name (new or renamed
 # ones) are laid out as before, names the binary lacks are ignored. Rerun after large
