@@ -45,6 +45,19 @@ import Testing
         _ = try load(sink: "type: edge\ndatastream_id: ds\nauth: { type: token, token: t, api_key: k, org_id: O@AdobeOrg }")
     }
 
+    @Test func anIMSTokenURLThatIsNotHTTPIsRefusedWhenRead() throws {
+        let ims = "auth: { type: ims, client_id: c, client_secret: s, org_id: O@AdobeOrg, token_url: %@ }"
+        for url in ["ims-na1.adobelogin.com/ims/token/v3", "ftp://ims.example/token", "https:///token"] {
+            let sink = "type: edge\ndatastream_id: ds\n" + ims.replacingOccurrences(of: "%@", with: url)
+            let error = try #require(loadError(sink: sink), "\(url)")
+            #expect(error.keyPath.hasSuffix("token_url"), "\(error)")
+            #expect(error.message.contains("http(s) URL"), "\(error.message)")
+            #expect(error.file.hasSuffix("edgetail.yaml"))
+        }
+        let fine = try load(sink: "type: edge\ndatastream_id: ds\n" + ims.replacingOccurrences(of: "%@", with: "http://127.0.0.1:8080/ims/token/v3"))
+        #expect(fine.sinks["edge"]?.edge?.auth.tokenURL == "http://127.0.0.1:8080/ims/token/v3")
+    }
+
     @Test func defaultsFollowTheContract() throws {
         let configuration = try load(sink: "type: edge\nendpoint: https://edge.adobedc.net\ndatastream_id: ds")
         let edge = try #require(configuration.sinks["edge"]?.edge)
