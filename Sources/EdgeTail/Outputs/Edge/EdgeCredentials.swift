@@ -58,23 +58,21 @@ public actor EdgeCredentials {
             ("client_secret", try clientSecret.reveal()), ("scope", scopes.joined(separator: ",")),
         ].map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
         // A connection of its own, closed after: a token is minted about once a day.
-        let answer: Result<HTTPConnection.Response, HTTPConnectionError>
-        do throws(HTTPConnectionError) {
-            let connection = HTTPConnection(endpoint: try HTTPEndpoint(url: tokenURL), tls: tls)
-            do throws(HTTPConnectionError) {
-                answer = .success(try await connection.send(.POST, headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                                            body: ByteBuffer(string: form), timeout: .seconds(30)))
-            } catch {
-                answer = .failure(error)
-            }
-            await connection.close()
+        // `token_url` was checked when the configuration was read.
+        let connection: HTTPConnection
+        do {
+            connection = HTTPConnection(endpoint: try HTTPEndpoint(url: tokenURL), tls: tls)
         } catch {
-            answer = .failure(error)
+            throw Failure(message: "IMS token request to \(tokenURL) failed: \(error)")
         }
         let response: HTTPConnection.Response
-        switch answer {
-        case .success(let answered): response = answered
-        case .failure(let error): throw Failure(message: "IMS token request to \(tokenURL) failed: \(error)")
+        do {
+            response = try await connection.send(.POST, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                                 body: ByteBuffer(string: form), timeout: .seconds(30))
+            await connection.close()
+        } catch {
+            await connection.close()
+            throw Failure(message: "IMS token request to \(tokenURL) failed: \(error)")
         }
         let body = response.body
         let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]

@@ -109,7 +109,8 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         self.activity = activity
         // One TLS context (trust roots read once) for every connection that needs it.
         var tls: NIOSSLContext?
-        if endpoint.usesTLS || configuration.auth.tokenURL?.lowercased().hasPrefix("https:") == true {
+        let tokenEndpoint = configuration.auth.tokenURL.flatMap { try? HTTPEndpoint(url: $0) }
+        if endpoint.usesTLS || tokenEndpoint?.usesTLS == true {
             do {
                 tls = try HTTPConnection.clientTLS()
             } catch {

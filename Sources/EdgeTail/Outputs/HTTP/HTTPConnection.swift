@@ -54,8 +54,7 @@ final class HTTPConnection: Sendable {
         self.endpoint = endpoint
         self.tls = tls
         self.group = group
-        self.connectTimeout = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000
-                                           + connectTimeout.components.attoseconds / 1_000_000_000)
+        self.connectTimeout = TimeAmount(connectTimeout)
         self.idleLimit = idleLimit
         self.answerLimit = answerLimit
         userAgent = "edgetail/" + EdgeTailVersion.string
@@ -79,8 +78,7 @@ final class HTTPConnection: Sendable {
         head.headers.add(name: "User-Agent", value: userAgent)
         head.headers.add(name: "Content-Length", value: String(body.readableBytes))
         for (name, value) in headers { head.headers.add(name: name, value: value) }
-        let deadline = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                              + timeout.components.attoseconds / 1_000_000_000)
+        let deadline = TimeAmount(timeout)
         var retried = false
         while true {
             let (channel, reused) = try await openChannel()

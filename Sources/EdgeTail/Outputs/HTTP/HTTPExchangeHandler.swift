@@ -117,7 +117,7 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
         let timeout: TimeAmount
 
         func handleScheduledCallback(eventLoop: some EventLoop) {
-            handler.fail(.timedOut(handler.endpoint, after: .nanoseconds(timeout.nanoseconds)), context: context)
+            handler.fail(.timedOut(handler.endpoint, after: Duration(timeout)), context: context)
         }
     }
 }
