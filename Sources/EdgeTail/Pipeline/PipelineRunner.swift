@@ -81,16 +81,19 @@ public final class PipelineRunner: @unchecked Sendable {
         // through the reading thread too, behind the read ahead.
         var readWait = ContinuousClock.now
         var next = try await reading.next(on: reader)
-        var readSeconds = (ContinuousClock.now - readWait).seconds
         while !stop.isStopped && !Task.isCancelled {
+            let readSeconds = (ContinuousClock.now - readWait).seconds
+            addSkipped(next.skipped)
+            // The next read: started now when this one brought a batch (it runs while
+            // this batch is mapped), else after waiting for news.
+            let readsAhead = next.batch != nil
+            async let following: (batch: LineBatch?, skipped: Int)? = readsAhead ? reading.next(on: reader) : nil
             if let batch = next.batch {
-                async let following = reading.next(on: reader)
                 let mapStart = ContinuousClock.now
                 var output = processor.process(batch)
                 let mapEnd = ContinuousClock.now
                 output.counts.readSeconds = readSeconds
                 output.counts.mapSeconds = (mapEnd - mapStart).seconds
-                addSkipped(next.skipped)
                 try await rejectedLog.append(output.rejected, pipeline: plan.name, sourceID: batch.sourceID, origin: batch.origin)
                 let ledger = self.ledger
                 // Only the position is captured: capturing `batch` would keep its raw
@@ -105,28 +108,23 @@ public final class PipelineRunner: @unchecked Sendable {
                 }
                 output.counts.sinkWaitSeconds = (ContinuousClock.now - mapEnd).seconds
                 statistics.add(output.counts)
-                if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                    await saveCheckpoints(&known, source: reading, lastWrite: &lastWrite, force: false)
-                    lastCheckpoint = .now
-                }
-                readWait = .now
-                next = try await following
             } else if mode == .once {
-                addSkipped(next.skipped)
                 break
             } else {
-                addSkipped(next.skipped)
                 // Sleeps until the source's descriptor (inotify, the journal's) says there is
                 // news, at the latest `poll_interval`, on a thread of its own.
                 await source.waitForData(upTo: pollInterval)
-                if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                    await saveCheckpoints(&known, source: reading, lastWrite: &lastWrite, force: false)
-                    lastCheckpoint = .now
-                }
-                readWait = .now
+            }
+            if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                await saveCheckpoints(&known, source: reading, lastWrite: &lastWrite, force: false)
+                lastCheckpoint = .now
+            }
+            readWait = .now
+            if let read = try await following {
+                next = read
+            } else {
                 next = try await reading.next(on: reader)
             }
-            readSeconds = (ContinuousClock.now - readWait).seconds
         }
         if mode == .once && !stop.isStopped { await sink.flush() }
         try await sink.drain()
