@@ -64,10 +64,7 @@ final class FileWatcher {
         _ = await waiter.run {
             var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&entry, 1, Self.milliseconds(remaining))
-            if ready > 0, let notBefore {
-                let hold = min(notBefore, deadline) - .now
-                if hold > .zero { usleep(UInt32(clamping: Self.milliseconds(hold) * 1000)) }
-            }
+            if ready > 0, let notBefore { Self.sleep(min(notBefore, deadline) - .now) }
             return ready
         }
     }
@@ -77,7 +74,13 @@ final class FileWatcher {
     func hold(until instant: ContinuousClock.Instant) async {
         let hold = instant - .now
         guard hold > .zero else { return }
-        _ = await waiter.run { usleep(UInt32(clamping: Self.milliseconds(hold) * 1000)) }
+        _ = await waiter.run { Self.sleep(hold) }
+    }
+
+    /// Sleeps on the calling thread (the watcher's); nothing for a duration of zero or less.
+    private static func sleep(_ duration: Duration) {
+        guard duration > .zero else { return }
+        usleep(UInt32(clamping: milliseconds(duration) * 1000))
     }
 
     /// Whole milliseconds, rounded up, for `poll`.
