@@ -45,6 +45,15 @@ import Testing
         _ = try load(sink: "type: edge\ndatastream_id: ds\nauth: { type: token, token: t, api_key: k, org_id: O@AdobeOrg }")
     }
 
+    @Test func anEndpointThatIsNotAnHTTPURLWithAHostIsRefusedWhenRead() throws {
+        for url in ["server.adobedc.net", "ftp://server.adobedc.net", "https://", "http://:8080"] {
+            let error = try #require(loadError(sink: "type: edge\nendpoint: \"\(url)\"\ndatastream_id: ds"), "\(url)")
+            #expect(error.keyPath.hasSuffix("endpoint"), "\(error)")
+            #expect(error.message.contains("http(s) URL with a host"), "\(error.message)")
+        }
+        _ = try load(sink: "type: edge\nendpoint: http://[::1]:8080\ndatastream_id: ds")
+    }
+
     @Test func anIMSTokenURLThatIsNotHTTPIsRefusedWhenRead() throws {
         let ims = "auth: { type: ims, client_id: c, client_secret: s, org_id: O@AdobeOrg, token_url: %@ }"
         for url in ["ims-na1.adobelogin.com/ims/token/v3", "ftp://ims.example/token", "https:///token"] {

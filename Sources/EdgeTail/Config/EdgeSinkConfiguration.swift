@@ -92,7 +92,7 @@ public struct EdgeSinkConfiguration: Decodable, Sendable {
         func require(_ condition: Bool, _ key: CodingKeys, _ expected: String) throws {
             if !condition { throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "expected \(expected)") }
         }
-        try require(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), .endpoint, "an http(s) URL such as https://server.adobedc.net")
+        try require((try? HTTPEndpoint(url: endpoint)) != nil, .endpoint, "an http(s) URL with a host, such as https://server.adobedc.net")
         try require(!datastreamID.isEmpty, .datastreamID, "the datastream id from Adobe Data Collection")
         try require(timeout > 0, .timeout, "a positive number of seconds")
         try require((1_000...65_536).contains(maxBytes), .maxBytes, "between 1000 and 65536 bytes (the Edge limit is 64 KB)")
