@@ -8,20 +8,17 @@ import LocalEdge
 @Suite struct BufferEndToEndTests {
     struct Endpoint {
         var directory: URL
-        var port: Int
-        var baseURL: String
+        /// Held from the start, so the port is still this endpoint's when it comes up.
+        var reserved: ReservedPort
         var databasePath: String
+        var port: Int { reserved.port }
+        var baseURL: String { reserved.baseURL }
 
-        /// A port that nothing listens on yet (the stand-in was started and stopped).
-        static func down() async throws -> Endpoint {
+        /// A port that refuses connections until `up()`.
+        static func down() throws -> Endpoint {
             let directory = try EdgeHarness.temporaryDirectory()
-            var configuration = LocalEdgeConfiguration()
-            configuration.databasePath = directory.appendingPathComponent("edge.sqlite").path
-            let server = LocalEdgeServer(configuration: configuration)
-            let port = try await server.start()
-            let baseURL = await server.baseURL
-            await server.stop()
-            return Endpoint(directory: directory, port: port, baseURL: baseURL, databasePath: configuration.databasePath ?? "")
+            return Endpoint(directory: directory, reserved: try ReservedPort(),
+                            databasePath: directory.appendingPathComponent("edge.sqlite").path)
         }
 
         /// Brings the endpoint up on its port.
@@ -59,7 +56,7 @@ import LocalEdge
     }
 
     @Test func anOutageSpillsToDiskWithinTheMemoryBudgetAndEverythingArrivesInOrder() async throws {
-        let endpoint = try await Endpoint.down()
+        let endpoint = try Endpoint.down()
         defer { try? FileManager.default.removeItem(at: endpoint.directory) }
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 4000, visitors: 61, padding: 200), plan: try EdgeHarness.plan(),
@@ -99,7 +96,7 @@ import LocalEdge
     }
 
     @Test func shutdownWritesUnsentEventsToDiskAndTheNextStartSendsThemFirst() async throws {
-        let endpoint = try await Endpoint.down()
+        let endpoint = try Endpoint.down()
         defer { try? FileManager.default.removeItem(at: endpoint.directory) }
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 2000, visitors: 23), plan: try EdgeHarness.plan(), counter: counter, linesPerBatch: 100)
@@ -116,7 +113,10 @@ import LocalEdge
         let server = try await endpoint.up()
         let second = try sink(endpoint, dataDirectory: endpoint.directory.path, buffer: buffer)
         async let secondRun: Void = second.runUntilDrained()
-        try await waitUntil("the segments left by the first run are delivered", timeout: .seconds(120)) {
+        try await waitUntil("the segments left by the first run are delivered", timeout: .seconds(120), state: {
+            let stored = (try? await server.stats().eventsStored).map(String.init) ?? "unknown"
+            return "\(stored) stored; the sink: \(second.statistics.snapshot)"
+        }) {
             (try? await server.stats().eventsStored) == 2000
         }
         try await second.drain()
@@ -132,7 +132,7 @@ import LocalEdge
     /// spilling; with `spill_after: 0` the same backlog goes through the disk.
     @Test(arguments: [600.0, 0.0])
     func aBacklogWaitsForMemoryWhileTheEndpointAccepts(spillAfter: Double) async throws {
-        let endpoint = try await Endpoint.down()
+        let endpoint = try Endpoint.down()
         defer { try? FileManager.default.removeItem(at: endpoint.directory) }
         let server = try await endpoint.up()
         let counter = AcknowledgementCounter()
@@ -166,7 +166,7 @@ import LocalEdge
     }
 
     @Test func dropNewestCountsWhatDoesNotFit() async throws {
-        let endpoint = try await Endpoint.down()
+        let endpoint = try Endpoint.down()
         defer { try? FileManager.default.removeItem(at: endpoint.directory) }
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 3000, visitors: 11, padding: 100), plan: try EdgeHarness.plan(), counter: counter, linesPerBatch: 100)
@@ -194,7 +194,7 @@ import LocalEdge
 
     @Test(.enabled(if: canMountTmpfs, "needs root to mount a small tmpfs"))
     func aFullDiskHoldsTheSourcesAndRecoversWhenSpaceReturns() async throws {
-        let endpoint = try await Endpoint.down()
+        let endpoint = try Endpoint.down()
         defer { try? FileManager.default.removeItem(at: endpoint.directory) }
         let mountPoint = endpoint.directory.appendingPathComponent("small").path
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)

@@ -201,13 +201,10 @@ import LocalEdge
     @Test func aLongOutageFillsTheDiskNotTheMemory() async throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        // Reserve a port, then leave it closed: the endpoint is down.
+        // The endpoint is down, on a port kept for it until it comes up.
+        let reserved = try ReservedPort()
         var standIn = LocalEdgeConfiguration()
-        let probe = LocalEdgeServer(configuration: standIn)
-        let port = try await probe.start()
-        let baseURL = await probe.baseURL
-        await probe.stop()
-        try scratch.writeConfiguration(endpoint: baseURL,
+        try scratch.writeConfiguration(endpoint: reserved.baseURL,
                                        buffer: "{ memory_bytes: 1MiB, disk_bytes: 4GiB, segment_bytes: 8MiB, fsync: 200ms }")
         let process = try scratch.run()
         let pid = process.process.processIdentifier
@@ -256,7 +253,7 @@ import LocalEdge
         #expect(report?["inUse"] as? Bool == true)
 
         // The endpoint returns: the backlog drains, oldest first, and the segments go.
-        standIn.port = port
+        standIn.port = reserved.port
         let server = LocalEdgeServer(configuration: standIn)
         _ = try await server.start()
         try await waitUntil("all \(lines) events are delivered", timeout: .seconds(600)) {

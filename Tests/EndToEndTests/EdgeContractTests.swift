@@ -106,10 +106,13 @@ import LocalEdge
     }
 
     @Test func aServiceAnswering500ToEverythingIsHeldNotDeadLettered() async throws {
-        let (failing, directory) = try await startStandIn { $0.faults = FaultInjection(failRate: 1, failStatus: 500, seed: 5) }
+        // The port stays reserved between the failing stand-in and the healthy one.
+        let reserved = try ReservedPort()
+        let (failing, directory) = try await startStandIn(port: reserved.port) {
+            $0.faults = FaultInjection(failRate: 1, failStatus: 500, seed: 5)
+        }
         defer { try? FileManager.default.removeItem(at: directory) }
         let base = await failing.baseURL
-        let port = try #require(Int(base.split(separator: ":").last ?? ""))
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 60, visitors: 12), plan: try EdgeHarness.plan(), counter: counter)
         let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
@@ -125,7 +128,7 @@ import LocalEdge
         await failing.stop()
 
         // The service recovers: everything arrives, nothing was lost or dead-lettered.
-        let (healthy, other) = try await startStandIn(port: port)
+        let (healthy, other) = try await startStandIn(port: reserved.port)
         defer { try? FileManager.default.removeItem(at: other) }
         try await waitUntil("all 60 events are acknowledged") { counter.value == 60 && sink.statistics.snapshot.eventsDelivered == 60 }
         try await sink.drain()
@@ -139,10 +142,10 @@ import LocalEdge
     /// Tried as a new user would: `run --once` against an endpoint that refuses
     /// connections must not report success; run again once it answers, it delivers.
     @Test func runOnceSaysWhatWasNotDeliveredAndWhere() async throws {
-        let (probe, directory) = try await startStandIn()
-        let port = try #require(Int(await probe.baseURL.split(separator: ":").last ?? ""))
-        await probe.stop()
+        let directory = try EdgeHarness.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
+        let reserved = try ReservedPort()
+        let port = reserved.port
         let logs = directory.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         try Data(EdgeHarness.log(count: 100, visitors: 10)).write(to: logs.appendingPathComponent("access.log"))

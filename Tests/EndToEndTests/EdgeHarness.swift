@@ -116,12 +116,15 @@ enum EdgeHarness {
     }
 }
 
-/// Waits for a condition, failing the test at the deadline.
-func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+/// Waits for a condition, failing the test at the deadline; `state` says, then, how
+/// far things got (what a stalled wait cannot tell from a slow one).
+func waitUntil(_ what: String, timeout: Duration = .seconds(60), state: (() async -> String)? = nil,
+               _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
         if ContinuousClock.now > deadline {
-            Issue.record("timed out waiting until \(what)")
+            let reached = await state?() ?? ""
+            Issue.record("timed out waiting until \(what)\(reached.isEmpty ? "" : "; \(reached)")")
             throw CancellationError()
         }
         try await Task.sleep(for: .milliseconds(20))

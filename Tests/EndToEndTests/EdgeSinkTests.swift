@@ -277,16 +277,14 @@ import LocalEdge
     }
 
     @Test func memoryOnlyBufferHoldsTheSourcesDuringAnOutageAndDeliversEverythingAfterwards() async throws {
-        let first = try await startStandIn()
-        defer { try? FileManager.default.removeItem(at: first.directory) }
-        let port = try #require(Int(await first.server.baseURL.split(separator: ":").last ?? ""))
-        let base = await first.server.baseURL
-        await first.server.stop()
+        let directory = try EdgeHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let reserved = try ReservedPort()
         let counter = AcknowledgementCounter()
         let batches = EdgeHarness.batches(EdgeHarness.log(count: 3000, visitors: 40), plan: try EdgeHarness.plan(), counter: counter, linesPerBatch: 100)
-        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: base) {
+        let sink = try EdgeSink(name: "edge", configuration: EdgeHarness.sinkConfiguration(endpoint: reserved.baseURL) {
             $0.buffer = BufferConfiguration(memoryBytes: 1 << 16, diskBytes: 0); $0.retryCap = 0.2; $0.timeout = 20
-        }, dataDirectory: first.directory.path, logger: quietLogger)
+        }, dataDirectory: directory.path, logger: quietLogger)
         async let sinkRun: Void = sink.runUntilDrained()
         let submitted = AcknowledgementCounter()
         let producer = Task {
@@ -305,8 +303,8 @@ import LocalEdge
         // The budget is raised to two full requests per lane: 4 × 2 × 60,000 bytes.
         #expect(heldDuringOutage <= 480_000 + 64 * 1024, "held \(heldDuringOutage) bytes")
         var configuration = LocalEdgeConfiguration()
-        configuration.port = port
-        configuration.databasePath = first.databasePath
+        configuration.port = reserved.port
+        configuration.databasePath = directory.appendingPathComponent("edge.sqlite").path
         let second = LocalEdgeServer(configuration: configuration)
         _ = try await second.start()
         try await producer.value
