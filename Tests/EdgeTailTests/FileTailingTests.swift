@@ -53,6 +53,18 @@ final class TailingHarness {
 }
 
 @Suite struct FileTailingTests {
+    /// Reads are spaced by a quarter of how long the sink holds events anyway, never
+    /// less than 50 ms apart and never more than 250 ms.
+    @Test func readsAreSpacedByAQuarterOfTheSinksBatchingWindow() throws {
+        #expect(FileSource.readSpacing(forBatchingWindow: .seconds(1)) == .milliseconds(250))
+        #expect(FileSource.readSpacing(forBatchingWindow: .milliseconds(600)) == .milliseconds(150))
+        #expect(FileSource.readSpacing(forBatchingWindow: .milliseconds(50)) == .milliseconds(50))
+        #expect(FileSource.readSpacing(forBatchingWindow: .zero) == .milliseconds(50))
+        #expect(FileSource.readSpacing(forBatchingWindow: .seconds(30)) == .milliseconds(250))
+        let sink = try FileSink(path: "/dev/null")
+        #expect(FileSource.readSpacing(forBatchingWindow: sink.batchingWindow) == .milliseconds(50))
+    }
+
     @Test func globsSupportStarsBracesClassesAndDoubleStar() throws {
         let directory = try TemporaryDirectory()
         for name in ["a/access.log", "a/b/c/access.log", "a/error.log", "x1.log", "x2.txt", "y.log", ".hidden.log", "a/access.log.gz"] {

@@ -10,9 +10,14 @@ public protocol EventSink: Sendable {
     /// `--once`: everything is read; deliver what waits anywhere (memory or disk)
     /// before `drain`, for as long as deliveries make progress.
     func flush() async
+    /// How long the sink may hold an event to fill a request (the Edge sink's
+    /// `linger`): a source can gather lines for a fraction of it at no cost in delay
+    /// that anyone sees. Zero for a sink that writes each batch as it comes.
+    var batchingWindow: Duration { get }
 }
 
 extension EventSink {
     public func stopWaiting() {}
     public func flush() async {}
+    public var batchingWindow: Duration { .zero }
 }

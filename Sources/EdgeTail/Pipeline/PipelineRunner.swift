@@ -54,8 +54,8 @@ public final class PipelineRunner: @unchecked Sendable {
         let source: any LineSource
         switch plan.source.type {
         case .file:
-            let files = FileSource(configuration: plan.source, checkpoints: stored, ledger: ledger,
-                                   statistics: fileStatistics, logger: logger)
+            let files = FileSource(configuration: plan.source, checkpoints: stored, ledger: ledger, statistics: fileStatistics,
+                                   readSpacing: FileSource.readSpacing(forBatchingWindow: sink.batchingWindow), logger: logger)
             fileSource = files
             source = files
         case .journald:

@@ -62,5 +62,6 @@ final class SharedSink: Sendable {
         func drain() async throws { try await shared.release(holder) }
         func stopWaiting() { shared.sink.stopWaiting() }
         func flush() async { await shared.sink.flush() }
+        var batchingWindow: Duration { shared.sink.batchingWindow }
     }
 }

@@ -239,6 +239,8 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         buffer.stopAccepting()
     }
 
+    public var batchingWindow: Duration { .milliseconds(Int(configuration.linger * 1000)) }
+
     /// Sends what is queued for up to `shutdown_timeout`, then writes what is still
     /// unsent to the disk buffer (acknowledging it, so checkpoints may advance);
     /// without a disk buffer it stays unacknowledged and is read again next start.
