@@ -65,6 +65,58 @@ final class TailingHarness {
         #expect(FileSource.readSpacing(forBatchingWindow: sink.batchingWindow) == .milliseconds(50))
     }
 
+    /// Idle, the source sleeps until inotify has news (no wake on `poll_interval`),
+    /// and a stop ends the wait at once.
+    @Test func anIdleSourceWakesForNewsOrAStopNotOnATimer() async throws {
+        let directory = try TemporaryDirectory()
+        let harness = TailingHarness(directory: directory) { $0.scanInterval = 600; $0.pollInterval = 0.01 }
+        try harness.append("access.log", "first\n")
+        #expect(harness.drain().map(\.text) == ["first"])
+        let path = directory.url.appendingPathComponent("access.log").path
+        let writer = Thread {
+            usleep(100_000)
+            guard let handle = FileHandle(forWritingAtPath: path) else { return }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: Data("second\n".utf8))
+            try? handle.close()
+        }
+        writer.start()
+        let started = ContinuousClock.now
+        await harness.source.waitForData(upTo: .seconds(120))
+        #expect(ContinuousClock.now - started < .seconds(60), "the wait ended at its limit, not for the write")
+        try await waitUntil("the second line is read") { harness.drain().map(\.text) == ["second"] }
+        #expect(!harness.source.pollsForWrites)
+
+        harness.source.wakeLatch.set()
+        let stopped = ContinuousClock.now
+        await harness.source.waitForData(upTo: .seconds(120))
+        #expect(ContinuousClock.now - stopped < .seconds(60), "a set latch did not end the wait")
+    }
+
+    /// Where inotify does not report writes (a network filesystem), the first lines
+    /// found after a wait without news switch the source to polling every `poll_interval`.
+    @Test func writesThatInotifyMissesSwitchTheSourceToPolling() async throws {
+        let directory = try TemporaryDirectory()
+        let harness = TailingHarness(directory: directory) { $0.scanInterval = 0.2; $0.pollInterval = 0.05 }
+        try harness.append("access.log", "first\n")
+        #expect(harness.drain().map(\.text) == ["first"])
+        harness.source.ignoreInotifyEvents()
+        // Without news, a wait lasts until the rescan is due; the line is found then (a
+        // first wait may still end for news of the first line's write).
+        var read: [String] = []
+        for round in 0..<5 where !harness.source.pollsForWrites {
+            try harness.append("access.log", "line \(round)\n")
+            await harness.source.waitForData(upTo: .seconds(120))
+            read += harness.drain().map(\.text)
+        }
+        #expect(harness.source.pollsForWrites)
+        #expect(!read.isEmpty && read == (0..<read.count).map { "line \($0)" })
+        // From now on a wait lasts `poll_interval`, not until the rescan.
+        try harness.append("access.log", "third\n")
+        await harness.source.waitForData(upTo: .seconds(120))
+        #expect(harness.drain().map(\.text) == ["third"])
+    }
+
     @Test func globsSupportStarsBracesClassesAndDoubleStar() throws {
         let directory = try TemporaryDirectory()
         for name in ["a/access.log", "a/b/c/access.log", "a/error.log", "x1.log", "x2.txt", "y.log", ".hidden.log", "a/access.log.gz"] {

@@ -31,6 +31,10 @@ public final class PipelineRunner: @unchecked Sendable {
     public var checkpointGrace: TimeInterval
     /// Unchanged checkpoints are still rewritten this often, to keep `updated` current.
     static let refreshInterval = Duration.seconds(60)
+    /// How long a source with nothing to read and nothing to checkpoint may sleep: the
+    /// file source wakes sooner for news, its rescan or a stop; the journal source after
+    /// its `poll_interval`.
+    static let idleWait = Duration.seconds(3600)
     /// Where `edgetail tap` watches this pipeline's lines.
     let tap: LineTap?
 
@@ -67,7 +71,11 @@ public final class PipelineRunner: @unchecked Sendable {
                 ledger: ledger, logger: logger)
         }
         let sink = self.sink
-        stop.whenStopped { sink.stopWaiting() }
+        let latch = fileSource?.wakeLatch
+        stop.whenStopped {
+            sink.stopWaiting()
+            latch?.set()
+        }
         let rejectedLog = try RejectedLineLog(dataDirectory: dataDirectory, pipeline: plan.name)
         var processor = LineProcessor(plan: plan, tap: tap)
         var lastCheckpoint = ContinuousClock.now
@@ -80,6 +88,11 @@ public final class PipelineRunner: @unchecked Sendable {
         // read again at the next start. Everything else that touches the source goes
         // through the reading thread too, behind the read ahead.
         var readWait = ContinuousClock.now
+        // Whether the checkpoints hold every acknowledged position: then a source with
+        // nothing to read may sleep until it has news (see `FileSource.waitForData`);
+        // otherwise it looks again within `poll_interval`, to checkpoint what the sink
+        // acknowledges meanwhile.
+        var checkpointsCurrent = false
         var next = try await reading.next(on: reader)
         while !stop.isStopped && !Task.isCancelled {
             let readSeconds = (ContinuousClock.now - readWait).seconds
@@ -106,6 +119,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     try await sink.submit(EventBatch(pipeline: plan.name, bytes: output.bytes, events: output.events,
                                                      acknowledgement: acknowledgement))
                 }
+                checkpointsCurrent = false
                 output.counts.sinkWaitSeconds = (ContinuousClock.now - mapEnd).seconds
                 statistics.add(output.counts)
             } else if mode == .once {
@@ -113,11 +127,13 @@ public final class PipelineRunner: @unchecked Sendable {
             } else {
                 // Sleeps until the source's descriptor (inotify, the journal's) says there is
                 // news, at the latest `poll_interval`, on a thread of its own.
-                await source.waitForData(upTo: pollInterval)
+                await source.waitForData(upTo: checkpointsCurrent ? Self.idleWait : pollInterval)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                let settled = ledger.outstanding == 0
                 await saveCheckpoints(&known, source: reading, lastWrite: &lastWrite, force: false)
                 lastCheckpoint = .now
+                checkpointsCurrent = settled
             }
             readWait = .now
             if let read = try await following {

@@ -36,7 +36,14 @@ public final class FileSource {
     /// When `waitForData` last returned for written data.
     private var lastDataWake: ContinuousClock.Instant?
     private var unreadable: Set<String> = []
-    private let watcher = FileWatcher()
+    private let watcher: FileWatcher
+    /// Set when the pipeline stops, to end a wait for news at once.
+    public let wakeLatch = WakeLatch()
+    /// The last wait ended at its deadline without news from inotify.
+    private var wokeWithoutNews = false
+    /// inotify was seen to miss a write here (a network filesystem, a writer through
+    /// a mapping): from then on the files are polled every `poll_interval`.
+    private var inotifyMissesWrites = false
     private var pendingEvents = FileWatcher.Events()
     private var loggedWatchState = false
     /// Files found before their first line was complete, held open (so a quick
@@ -93,6 +100,7 @@ public final class FileSource {
                 logger: Logger) {
         self.configuration = configuration
         self.readSpacing = readSpacing
+        watcher = FileWatcher(latch: wakeLatch)
         self.ledger = ledger
         self.logger = logger
         self.statistics = statistics
@@ -124,6 +132,10 @@ public final class FileSource {
     /// whether to wait and ask again).
     public func next() -> LineBatch? {
         pendingEvents.merge(watcher.drain())
+        // Lines found now in a file that was read to its end before a wait that brought
+        // no news were written without inotify saying so.
+        let quietWake = wokeWithoutNews && !pendingEvents.any
+        wokeWithoutNews = false
         let now = ContinuousClock.now
         if !scanned || now - lastScan >= scanInterval || (scanWanted && now - lastScan >= eventScanSpacing) {
             scan()
@@ -152,9 +164,11 @@ public final class FileSource {
                     continue
                 }
             }
+            let openBefore = tailer.isOpen
             do {
                 switch try tailer.read(into: chunk) {
                 case .lines(let bytes, var lines, let endPosition):
+                    if quietWake && openBefore { noteWriteWithoutNews(tailer.path) }
                     return batch(from: tailer, bytes: bytes, lines: &lines, endPosition: endPosition)
                 case .progress:
                     // Inside a long line: not "nothing new", so the file gets another turn.
@@ -180,14 +194,25 @@ public final class FileSource {
         return nil
     }
 
-    /// Waits until a watched directory changes or `limit` passes, whichever is first.
+    /// Waits until a watched directory changes, the next rescan is due, or `limit`
+    /// passes, whichever is first; or until `wakeLatch` is set.
+    ///
+    /// While inotify reports the writes (it does on local filesystems), nothing else
+    /// wakes an idle source: only news, the rescan (`scan_interval`) and the caller's
+    /// limit. Without inotify, or once it was seen to miss a write (the lines were found
+    /// after a wait that ended without news), the files are polled every `poll_interval`.
     public func waitForData(upTo limit: Duration) async {
-        let deadline = ContinuousClock.now + limit
+        let now = ContinuousClock.now
+        var deadline = min(now + limit, lastScan + scanInterval)
+        if !watcher.isWatching || inotifyMissesWrites {
+            deadline = min(deadline, now + .milliseconds(Int(configuration.pollInterval * 1000)))
+        }
         guard watcher.isWatching else {
             try? await Task.sleep(until: deadline)
             return
         }
-        while ContinuousClock.now < deadline {
+        defer { wokeWithoutNews = !pendingEvents.any && ContinuousClock.now >= deadline }
+        while ContinuousClock.now < deadline && !wakeLatch.isSet {
             pendingEvents.merge(watcher.drain())
             if pendingEvents.any {
                 // A rescan is due soon: wait for its spacing instead of spinning.
@@ -204,6 +229,24 @@ public final class FileSource {
             // News within `readSpacing` of the last read is held on the watcher's thread.
             await watcher.waitForEvents(until: deadline, notBefore: lastDataWake.map { $0 + readSpacing })
         }
+    }
+
+    /// Plays a filesystem whose writes inotify does not report (tests).
+    func ignoreInotifyEvents() {
+        watcher.ignoresEvents = true
+    }
+
+    /// Whether inotify was seen to miss a write, so the files are polled.
+    var pollsForWrites: Bool { inotifyMissesWrites }
+
+    /// A file grew while inotify said nothing. Unless its event comes now (written
+    /// between the look for news and the read), inotify misses writes here: poll.
+    private func noteWriteWithoutNews(_ path: String) {
+        pendingEvents.merge(watcher.drain())
+        guard !pendingEvents.modified, !inotifyMissesWrites else { return }
+        inotifyMissesWrites = true
+        logger.notice("inotify did not report a write; the files are polled every poll_interval", metadata: [
+            "path": "\(path)", "poll_interval": "\(configuration.pollInterval)"])
     }
 
     /// Whether the watched events call for a rescan: names changed, or a file that

@@ -5,9 +5,10 @@ import Glibc
 /// Wakes the file source early when a watched directory changes (inotify), so new
 /// files and rotations are seen within milliseconds instead of the next rescan.
 ///
-/// Only a hint: the source still polls and rescans on its interval, so a missed
-/// event (queue overflow, a watch limit reached, no inotify at all) costs latency,
-/// never lines. Where inotify cannot be used the watcher says so once and stays idle.
+/// Only a hint: the source still rescans on its interval, and polls every
+/// `poll_interval` where inotify is unavailable or has shown that it misses writes
+/// (see `FileSource.waitForData`), so a missed event costs latency, never lines.
+/// Where inotify cannot be used the watcher says so once and stays idle.
 final class FileWatcher {
     /// What the events since the last look say.
     struct Events {
@@ -36,8 +37,11 @@ final class FileWatcher {
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     /// Where `waitForEvents` blocks in `poll`, off the cooperative pool.
     private let waiter = BlockingCaller(name: "edgetail-inotify")
+    /// Set when the pipeline stops: a wait in progress ends at once.
+    let latch: WakeLatch
 
-    init() {
+    init(latch: WakeLatch = WakeLatch()) {
+        self.latch = latch
         #if canImport(Glibc)
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         if descriptor < 0 {
@@ -57,14 +61,16 @@ final class FileWatcher {
     /// meanwhile: an idle source wakes only when the kernel has news, or at its deadline.
     /// With `notBefore`, news that comes earlier is held until then on the same thread
     /// (reads spaced while lines trickle in), without a timer of the concurrency runtime.
+    /// The wait ends early too when the latch is set (the pipeline stops).
     func waitForEvents(until deadline: ContinuousClock.Instant, notBefore: ContinuousClock.Instant? = nil) async {
         let remaining = deadline - .now
         guard descriptor >= 0, remaining > .zero else { return }
-        let descriptor = descriptor
+        let (descriptor, latch) = (descriptor, latch.descriptor)
         _ = await waiter.run {
-            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, Self.milliseconds(remaining))
-            if ready > 0, let notBefore { Self.sleep(min(notBefore, deadline) - .now) }
+            var entries = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: latch, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&entries, latch >= 0 ? 2 : 1, Self.milliseconds(remaining))
+            if ready > 0, entries[1].revents == 0, let notBefore { Self.sleep(min(notBefore, deadline) - .now) }
             return ready
         }
     }
@@ -116,8 +122,16 @@ final class FileWatcher {
         return nil
     }
 
+    /// Tests set it to play a filesystem whose writes inotify does not report.
+    var ignoresEvents = false
+
     /// Reads every pending event without blocking.
     func drain() -> Events {
+        let events = readEvents()
+        return ignoresEvents ? Events() : events
+    }
+
+    private func readEvents() -> Events {
         var events = Events()
         #if canImport(Glibc)
         guard descriptor >= 0 else { return events }
