@@ -227,7 +227,13 @@ public final class FileSource {
                 return
             }
             // News within `readSpacing` of the last read is held on the watcher's thread.
-            await watcher.waitForEvents(until: deadline, notBefore: lastDataWake.map { $0 + readSpacing })
+            // A cancelled task ends the wait as a stop does: the pipeline is going away.
+            let latch = wakeLatch
+            await withTaskCancellationHandler {
+                await watcher.waitForEvents(until: deadline, notBefore: lastDataWake.map { $0 + readSpacing })
+            } onCancel: {
+                latch.set()
+            }
         }
     }
 
