@@ -169,6 +169,23 @@ import Testing
         #expect(read == (0..<2100).map(JournalFiles.accessLine))
     }
 
+    /// Idle, a follower sleeps on the journal's descriptor for as long as it is asked
+    /// (not `poll_interval`); a stop ends the wait at once.
+    @Test func anIdleFollowerWaitsUntilAStop() async throws {
+        try JournalFiles.write(JournalFiles.accessEntries(0..<10), to: directory.path + "/j/a.journal")
+        let follower = try source(try plan("directory: \(directory.path)/j"), followWait: .milliseconds(10))
+        #expect(messages(try drain(follower)).count == 10)
+        let latch = follower.wakeLatch
+        let stopper = Thread {
+            usleep(100_000)
+            latch.set()
+        }
+        stopper.start()
+        let started = ContinuousClock.now
+        await follower.waitForData(upTo: .seconds(120))
+        #expect(ContinuousClock.now - started < .seconds(60), "a set latch did not end the wait")
+    }
+
     @Test func aCorruptedFileIsReportedAndSkippedAndTheRestRead() throws {
         try JournalFiles.write(JournalFiles.accessEntries(0..<50), to: directory.path + "/j/a.journal")
         try JournalFiles.write(JournalFiles.accessEntries(50..<100), to: directory.path + "/j/b.journal")

@@ -31,9 +31,8 @@ public final class PipelineRunner: @unchecked Sendable {
     public var checkpointGrace: TimeInterval
     /// Unchanged checkpoints are still rewritten this often, to keep `updated` current.
     static let refreshInterval = Duration.seconds(60)
-    /// How long a source with nothing to read and nothing to checkpoint may sleep: the
-    /// file source wakes sooner for news, its rescan or a stop; the journal source after
-    /// its `poll_interval`.
+    /// How long a source with nothing to read and nothing to checkpoint may sleep: it
+    /// wakes sooner for news or a stop (and the file source for its rescan).
     static let idleWait = Duration.seconds(3600)
     /// Where `edgetail tap` watches this pipeline's lines.
     let tap: LineTap?
@@ -71,7 +70,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 ledger: ledger, logger: logger)
         }
         let sink = self.sink
-        let latch = fileSource?.wakeLatch
+        let latch = fileSource?.wakeLatch ?? (source as? JournalSource)?.wakeLatch
         stop.whenStopped {
             sink.stopWaiting()
             latch?.set()

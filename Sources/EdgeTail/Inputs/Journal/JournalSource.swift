@@ -31,6 +31,8 @@ public final class JournalSource: LineSource {
     private let followWait: Duration?
     /// Where `waitForData` blocks in `poll` on the journal's descriptor, off the cooperative pool.
     private let waiter = BlockingCaller(name: "edgetail-journal")
+    /// Set when the pipeline stops, to end a wait for new entries at once.
+    public let wakeLatch = WakeLatch()
     /// Entries and bytes per batch: large enough to amortise, small enough to bound memory.
     public var batchEntries = 4096
     public var batchBytes = 1 << 20
@@ -40,7 +42,8 @@ public final class JournalSource: LineSource {
     ///   - cursor: the checkpointed cursor of this source, if any.
     ///   - firstStart: true when no checkpoint of this source was ever stored (then `read_from` applies).
     ///   - fieldNames: the journal fields the pipeline refers to.
-    ///   - followWait: in follow mode, the longest `waitForData` waits for new entries in one call.
+    ///   - followWait: in follow mode, how long `waitForData` sleeps where libsystemd gives no
+    ///     descriptor to wait on; nil in `--once` mode, which does not wait.
     public init(configuration: SourceConfiguration, cursor: String?, firstStart: Bool, fieldNames: [String],
                 followWait: Duration?, ledger: AcknowledgementLedger, logger: Logger) throws(JournalError) {
         self.configuration = configuration
@@ -143,22 +146,30 @@ public final class JournalSource: LineSource {
 }
 
 extension JournalSource {
-    /// Waits until the journal changes or `limit` (at most `followWait`) passes: `poll`
-    /// on libsystemd's descriptor, on a thread of its own, then `process()` the change,
-    /// as `sd_journal_wait` does without blocking the cooperative pool.
+    /// Waits until the journal changes, `limit` passes, libsystemd asks to be called
+    /// again (`sd_journal_get_timeout`) or `wakeLatch` is set: `poll` on libsystemd's
+    /// descriptor and the latch, on a thread of its own, then `process()` the change, as
+    /// `sd_journal_wait` does without blocking the cooperative pool. An idle journal
+    /// pipeline wakes for nothing else. Without a descriptor, it sleeps `followWait`.
     public func waitForData(upTo limit: Duration) async {
         guard let followWait else { return }
-        var wait = min(limit, followWait)
         guard let target = reader.changeDescriptor() else {
-            try? await Task.sleep(for: wait)
+            try? await Task.sleep(for: min(limit, followWait))
             return
         }
+        var wait = limit
         if let timeout = target.timeout { wait = min(wait, timeout) }
         let milliseconds = Int32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
-        let (descriptor, events) = (target.descriptor, target.events)
-        _ = await waiter.run {
-            var entry = pollfd(fd: descriptor, events: events, revents: 0)
-            return poll(&entry, 1, milliseconds)
+        let (descriptor, events, latch) = (target.descriptor, target.events, wakeLatch)
+        guard !latch.isSet else { return }
+        await withTaskCancellationHandler {
+            _ = await waiter.run {
+                var entries = [pollfd(fd: descriptor, events: events, revents: 0),
+                               pollfd(fd: latch.descriptor, events: Int16(POLLIN), revents: 0)]
+                return poll(&entries, 2, milliseconds)
+            }
+        } onCancel: {
+            latch.set()
         }
         reader.process()
     }
