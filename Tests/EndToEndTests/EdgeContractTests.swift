@@ -183,7 +183,7 @@ import LocalEdge
         #expect(sinks["edge"]?["delivered"] as? Int == 0)
         #expect((summary["web"] as? [String: Any])?["pageViews"] as? Int == 100)
 
-        let (server, standInDirectory) = try await startStandIn(port: port)
+        let (server, standInDirectory) = try await startStandIn(port: reserved.port)
         defer { try? FileManager.default.removeItem(at: standInDirectory) }
         // Patient this time: the stand-in shares this test process with other suites, so
         // on a loaded machine its answers may take seconds; the run ends once all is delivered.

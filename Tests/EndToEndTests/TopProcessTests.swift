@@ -74,32 +74,16 @@ import Testing
         }
     }
 
-    /// A port free now on loopback: bound, read and closed, for a configuration that needs a concrete one.
-    static func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(socket >= 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(socket, generic, length) == 0 && getsockname(socket, generic, &length) == 0
-            }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed (make deps installs it); edgetail top is not tried in a terminal"))
     func topShowsTheDaemonAndRestoresTheTerminal() async throws {
         let tmux = Tmux(path: try #require(Self.tmuxPath))
         let executable = try #require(EdgeTailProcess.executable, "the edgetail executable is not built").path
         let fixture = try TailingFixture()
         defer { fixture.remove() }
-        let port = try Self.freePort()
+        // Held until the daemon binds it too (SO_REUSEADDR), so no parallel test takes it meanwhile.
+        let reserved = try ReservedPort()
+        defer { withExtendedLifetime(reserved) {} }
+        let port = reserved.port
         let config = fixture.directory.appendingPathComponent("top.yaml").path
         try """
         data_dir: \(fixture.directory.path)/data
