@@ -9,6 +9,8 @@ public protocol LineSource: AnyObject {
     /// Returns when new data may be there, at the latest after `limit`; a source
     /// that can be notified (inotify) returns early.
     func waitForData(upTo limit: Duration) async
+    /// Set when the pipeline stops: `waitForData` then returns at once.
+    var wakeLatch: WakeLatch { get }
 }
 
 extension LineSource {

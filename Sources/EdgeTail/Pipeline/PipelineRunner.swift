@@ -70,10 +70,10 @@ public final class PipelineRunner: @unchecked Sendable {
                 ledger: ledger, logger: logger)
         }
         let sink = self.sink
-        let latch = fileSource?.wakeLatch ?? (source as? JournalSource)?.wakeLatch
+        let latch = source.wakeLatch
         stop.whenStopped {
             sink.stopWaiting()
-            latch?.set()
+            latch.set()
         }
         let rejectedLog = try RejectedLineLog(dataDirectory: dataDirectory, pipeline: plan.name)
         var processor = LineProcessor(plan: plan, tap: tap)

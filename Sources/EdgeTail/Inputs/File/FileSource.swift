@@ -37,7 +37,6 @@ public final class FileSource {
     private var lastDataWake: ContinuousClock.Instant?
     private var unreadable: Set<String> = []
     private let watcher: FileWatcher
-    /// Set when the pipeline stops, to end a wait for news at once.
     public let wakeLatch = WakeLatch()
     /// The last wait ended at its deadline without news from inotify.
     private var wokeWithoutNews = false
@@ -96,7 +95,8 @@ public final class FileSource {
     /// - Parameter checkpoints: stored entries, or nil on the very first start.
     /// - Parameter readSpacing: see `readSpacing(forBatchingWindow:)`.
     public init(configuration: SourceConfiguration, checkpoints: [CheckpointStore.Entry]?, ledger: AcknowledgementLedger,
-                statistics: FileSourceStatistics = FileSourceStatistics(), readSpacing: Duration = .milliseconds(50),
+                statistics: FileSourceStatistics = FileSourceStatistics(),
+                readSpacing: Duration = FileSource.readSpacing(forBatchingWindow: .zero),
                 logger: Logger) {
         self.configuration = configuration
         self.readSpacing = readSpacing
@@ -227,13 +227,7 @@ public final class FileSource {
                 return
             }
             // News within `readSpacing` of the last read is held on the watcher's thread.
-            // A cancelled task ends the wait as a stop does: the pipeline is going away.
-            let latch = wakeLatch
-            await withTaskCancellationHandler {
-                await watcher.waitForEvents(until: deadline, notBefore: lastDataWake.map { $0 + readSpacing })
-            } onCancel: {
-                latch.set()
-            }
+            await watcher.waitForEvents(until: deadline, notBefore: lastDataWake.map { $0 + readSpacing })
         }
     }
 

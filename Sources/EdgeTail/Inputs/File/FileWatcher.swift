@@ -40,7 +40,7 @@ final class FileWatcher {
     /// Set when the pipeline stops: a wait in progress ends at once.
     let latch: WakeLatch
 
-    init(latch: WakeLatch = WakeLatch()) {
+    init(latch: WakeLatch) {
         self.latch = latch
         #if canImport(Glibc)
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
@@ -61,17 +61,18 @@ final class FileWatcher {
     /// meanwhile: an idle source wakes only when the kernel has news, or at its deadline.
     /// With `notBefore`, news that comes earlier is held until then on the same thread
     /// (reads spaced while lines trickle in), without a timer of the concurrency runtime.
-    /// The wait ends early too when the latch is set (the pipeline stops).
+    /// The wait ends early too when the latch is set (the pipeline stops, or its task
+    /// is cancelled).
     func waitForEvents(until deadline: ContinuousClock.Instant, notBefore: ContinuousClock.Instant? = nil) async {
         let remaining = deadline - .now
         guard descriptor >= 0, remaining > .zero else { return }
-        let (descriptor, latch) = (descriptor, latch.descriptor)
-        _ = await waiter.run {
-            var entries = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: latch, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&entries, latch >= 0 ? 2 : 1, Self.milliseconds(remaining))
-            if ready > 0, entries[1].revents == 0, let notBefore { Self.sleep(min(notBefore, deadline) - .now) }
-            return ready
+        let (descriptor, latch) = (descriptor, latch)
+        await latch.settingOnCancel {
+            await waiter.run {
+                if latch.poll(descriptor, events: Int16(POLLIN), for: remaining), let notBefore {
+                    Self.sleep(min(notBefore, deadline) - .now)
+                }
+            }
         }
     }
 
@@ -86,12 +87,7 @@ final class FileWatcher {
     /// Sleeps on the calling thread (the watcher's); nothing for a duration of zero or less.
     private static func sleep(_ duration: Duration) {
         guard duration > .zero else { return }
-        usleep(UInt32(clamping: milliseconds(duration) * 1000))
-    }
-
-    /// Whole milliseconds, rounded up, for `poll`.
-    private static func milliseconds(_ duration: Duration) -> Int32 {
-        Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000 + 1)
+        usleep(UInt32(clamping: duration.pollMilliseconds * 1000))
     }
 
     var isWatching: Bool { unavailableReason == nil }

@@ -31,7 +31,6 @@ public final class JournalSource: LineSource {
     private let followWait: Duration?
     /// Where `waitForData` blocks in `poll` on the journal's descriptor, off the cooperative pool.
     private let waiter = BlockingCaller(name: "edgetail-journal")
-    /// Set when the pipeline stops, to end a wait for new entries at once.
     public let wakeLatch = WakeLatch()
     /// Entries and bytes per batch: large enough to amortise, small enough to bound memory.
     public var batchEntries = 4096
@@ -157,19 +156,11 @@ extension JournalSource {
             try? await Task.sleep(for: min(limit, followWait))
             return
         }
-        var wait = limit
-        if let timeout = target.timeout { wait = min(wait, timeout) }
-        let milliseconds = Int32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+        let wait = target.timeout.map { min(limit, $0) } ?? limit
         let (descriptor, events, latch) = (target.descriptor, target.events, wakeLatch)
         guard !latch.isSet else { return }
-        await withTaskCancellationHandler {
-            _ = await waiter.run {
-                var entries = [pollfd(fd: descriptor, events: events, revents: 0),
-                               pollfd(fd: latch.descriptor, events: Int16(POLLIN), revents: 0)]
-                return poll(&entries, 2, milliseconds)
-            }
-        } onCancel: {
-            latch.set()
+        _ = await latch.settingOnCancel {
+            await waiter.run { latch.poll(descriptor, events: events, for: wait) }
         }
         reader.process()
     }
