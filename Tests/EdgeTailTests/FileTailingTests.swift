@@ -84,6 +84,8 @@ final class TailingHarness {
         let started = ContinuousClock.now
         await harness.source.waitForData(upTo: .seconds(120))
         #expect(ContinuousClock.now - started < .seconds(60), "the wait ended at its limit, not for the write")
+        // Not on `poll_interval` (10 ms) either: the wait ended after the write, at 100 ms.
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("second"), "the wait ended before the write")
         try await waitUntil("the second line is read") { harness.drain().map(\.text) == ["second"] }
         #expect(!harness.source.pollsForWrites)
 

@@ -184,6 +184,8 @@ import Testing
         let started = ContinuousClock.now
         await follower.waitForData(upTo: .seconds(120))
         #expect(ContinuousClock.now - started < .seconds(60), "a set latch did not end the wait")
+        // Not `followWait` (10 ms) either: the wait ended for the stop, at 100 ms.
+        #expect(latch.isSet, "the wait ended before the stop")
     }
 
     @Test func aCorruptedFileIsReportedAndSkippedAndTheRestRead() throws {

@@ -12,6 +12,8 @@ public final class WakeLatch: Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
     private let flag = Atomic<Bool>(false)
+    /// The longest `poll` of a latch that has no pipe.
+    static let waitWithoutPipe = Duration.milliseconds(250)
 
     init() {
         var ends: [Int32] = [-1, -1]
@@ -42,10 +44,15 @@ public final class WakeLatch: Sendable {
     /// Blocks the calling thread (a source's own, never the cooperative pool's) in `poll`
     /// until `descriptor` has `events`, `wait` passes or the latch is set. True when the
     /// descriptor is ready and the latch is not set.
+    ///
+    /// Without its pipe (the process was out of descriptors when the latch was made) a
+    /// set cannot end a `poll`: the wait is then cut to `waitWithoutPipe`, and the
+    /// caller, which looks at `isSet` or its stop between waits, sees the stop that late.
     func poll(_ descriptor: Int32, events: Int16, for wait: Duration) -> Bool {
         var entries = [pollfd(fd: descriptor, events: events, revents: 0),
                        pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)]
-        let ready = Glibc.poll(&entries, 2, wait.pollMilliseconds)
+        let limit = readEnd >= 0 ? wait : min(wait, Self.waitWithoutPipe)
+        let ready = Glibc.poll(&entries, 2, limit.pollMilliseconds)
         return ready > 0 && entries[0].revents != 0 && entries[1].revents == 0
     }
 

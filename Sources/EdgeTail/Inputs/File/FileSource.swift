@@ -55,6 +55,8 @@ public final class FileSource {
     private let chunk: UnsafeMutableRawBufferPointer
     private let rotateWait: Duration
     private let scanInterval: Duration
+    /// How often the files are looked at where inotify cannot say (`poll_interval`).
+    private let pollInterval: Duration
 
     static let chunkSize = 256 * 1024
     /// Rescans on inotify events are at most this frequent (thousands of files).
@@ -115,6 +117,7 @@ public final class FileSource {
         chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
         rotateWait = .milliseconds(Int(configuration.rotateWait * 1000))
         scanInterval = .milliseconds(Int(configuration.scanInterval * 1000))
+        pollInterval = .milliseconds(Int(configuration.pollInterval * 1000))
     }
 
     deinit {
@@ -205,7 +208,7 @@ public final class FileSource {
         let now = ContinuousClock.now
         var deadline = min(now + limit, lastScan + scanInterval)
         if !watcher.isWatching || inotifyMissesWrites {
-            deadline = min(deadline, now + .milliseconds(Int(configuration.pollInterval * 1000)))
+            deadline = min(deadline, now + pollInterval)
         }
         guard watcher.isWatching else {
             try? await Task.sleep(until: deadline)

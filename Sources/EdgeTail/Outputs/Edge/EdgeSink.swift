@@ -93,9 +93,10 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
             throw FatalError(reason: "endpoint \(configuration.endpoint): \(error)")
         }
         collectTarget = endpoint.target
+        let linger = Duration.milliseconds(Int(configuration.linger * 1000))
+        batchingWindow = linger
         lanes = (0..<configuration.lanes).map { _ in
-            EdgeLane(maxBodyBytes: configuration.maxBytes, maxEvents: configuration.maxEvents,
-                     linger: .milliseconds(Int(configuration.linger * 1000)))
+            EdgeLane(maxBodyBytes: configuration.maxBytes, maxEvents: configuration.maxEvents, linger: linger)
         }
         bisectionDepth = Int(log2(Double(max(configuration.maxEvents, 2))).rounded(.up)) + 1
         var bufferConfiguration = configuration.buffer
@@ -239,7 +240,8 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         buffer.stopAccepting()
     }
 
-    public var batchingWindow: Duration { .milliseconds(Int(configuration.linger * 1000)) }
+    /// `linger`, which each lane waits to fill a request.
+    public let batchingWindow: Duration
 
     /// Sends what is queued for up to `shutdown_timeout`, then writes what is still
     /// unsent to the disk buffer (acknowledging it, so checkpoints may advance);
