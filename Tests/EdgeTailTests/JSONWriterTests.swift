@@ -37,10 +37,47 @@ import Testing
     }
 
     @Test func integers() {
-        for value in [0, 7, -7, 1234567890, Int.max, Int.min + 1] {
+        for value in [0, 7, -7, 10, -10, 1234567890, Int.max, Int.min + 1, Int.min] {
             var writer = JSONWriter()
             writer.integer(value)
             #expect(String(decoding: writer.bytes, as: UTF8.self) == String(value))
+        }
+    }
+
+    /// The writer grows its own memory: what it holds after many appends from a small
+    /// start is what an array given the same appends holds, byte for byte.
+    @Test func growsFromASmallCapacityWithoutLosingBytes() {
+        var writer = JSONWriter(capacity: 1)
+        var expected: [UInt8] = []
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0x61...0x7A, using: &generator) }
+            writer.raw("{\"n\":")
+            writer.integer(round)
+            writer.raw(",\"t\":")
+            writer.string(text)
+            writer.raw(UInt8(ascii: "}"))
+            expected += Array("{\"n\":\(round),\"t\":\"".utf8) + text + Array("\"}".utf8)
+            #expect(writer.count == expected.count)
+        }
+        #expect(writer.bytes == expected)
+        writer.removeAll()
+        writer.raw("x")
+        let finished = writer.finish()
+        #expect(finished == Array("x".utf8))
+    }
+
+    @Test func uuidTextIsTheSameWrittenOrAppended() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let (high, low) = (generator.next() as UInt64, generator.next() as UInt64)
+            var writer = JSONWriter(capacity: 8)
+            writer.uuidVersion4(high: high, low: low)
+            var appended: [UInt8] = []
+            UUIDText.appendVersion4(high: high, low: low, to: &appended)
+            #expect(writer.bytes == appended)
+            let isVersion4 = writer.withUnsafeBytes(UUIDText.isVersion4)
+            #expect(isVersion4)
         }
     }
 }

@@ -62,7 +62,7 @@ import Testing
         var writer = JSONWriter()
         // 13:55:36 +0200 and 12:55:36 +0100 are the same second.
         for text in [line(zone: "+0200"), line(zone: "+0100").replacingOccurrences(of: "13:55:36", with: "12:55:36")] {
-            writer.bytes.removeAll()
+            writer.removeAll()
             let bytes = Array(text.utf8)
             _ = bytes.withUnsafeBufferPointer { mapper.map($0, line: ByteRange(0, bytes.count), offset: 0, eventID: EventID(pipeline: "p", source: "s"), into: &writer) }
         }

@@ -25,6 +25,11 @@ public struct EventID: Sendable {
         UUIDText.appendVersion4(high: FastHash.mix(high ^ offset), low: FastHash.mix(low ^ offset), to: &out)
     }
 
+    /// The `_id` of the line at `offset`, written to `out`.
+    public func write(offset: UInt64, to out: inout JSONWriter) {
+        out.uuidVersion4(high: FastHash.mix(high ^ offset), low: FastHash.mix(low ^ offset))
+    }
+
     public func string(offset: UInt64) -> String {
         var bytes: [UInt8] = []
         append(offset: offset, to: &bytes)

@@ -93,7 +93,7 @@ public struct EventMapper {
 
     private mutating func writeEvent(_ rule: EventRule, _ visitor: IdentityResolver.Identity, host: ByteRange, _ buffer: UnsafeBufferPointer<UInt8>, offset: UInt64, eventID: EventID, into out: inout JSONWriter) {
         out.raw("{\"xdm\":{\"_id\":\"")
-        eventID.append(offset: offset, to: &out.bytes)
+        eventID.write(offset: offset, to: &out)
         out.raw(rule.kind == .pageView ? "\",\"eventType\":\"web.webpagedetails.pageViews\",\"timestamp\":\""
                                        : "\",\"eventType\":\"web.webinteraction.linkClicks\",\"timestamp\":\"")
         formatTimes()
@@ -169,7 +169,9 @@ public struct EventMapper {
             if let parsed = IPAddress(buffer[range: record.client]) {
                 let address = plan.truncateIP ? parsed.unmapped.truncated : parsed.unmapped
                 out.raw(address.isV6 ? ",\"ipV6\":\"" : ",\"ipV4\":\"")
-                address.write(to: &out.bytes)
+                scratch.removeAll(keepingCapacity: true)
+                address.write(to: &scratch)
+                out.raw(scratch)
                 out.raw("\"")
             } else {
                 invalidClientAddresses += 1
@@ -283,11 +285,10 @@ public struct EventMapper {
         record.time.writeISO8601(into: &lastPlaceContext, local: true)
         // Minutes to add to the local time to get UTC, as JavaScript's getTimezoneOffset()
         // counts them: -60 for +01:00.
-        var writer = JSONWriter(capacity: 0)
-        swap(&writer.bytes, &lastPlaceContext)
+        var writer = JSONWriter(capacity: 64)
         writer.raw("\",\"localTimezoneOffset\":")
         writer.integer(-Int(record.time.offsetSeconds) / 60)
         writer.raw("}")
-        swap(&writer.bytes, &lastPlaceContext)
+        lastPlaceContext.append(contentsOf: writer.finish())
     }
 }

@@ -139,9 +139,7 @@ public struct FieldExtractor: Sendable {
     }
 
     private func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        var writer = JSONWriter(capacity: 0)
-        writer.integer(value)
-        out.append(contentsOf: writer.bytes)
+        JSONWriter.withDecimal(value) { out.append(contentsOf: $0) }
     }
 
     static func hostWithoutPort(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange) -> ByteRange {

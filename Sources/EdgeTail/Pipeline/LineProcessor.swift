@@ -51,14 +51,14 @@ public struct LineProcessor {
                     counts.overlongLines += 1
                     outcome = .failed(LineParseError.overlong(bytes: length, limit: plan.source.maxLineBytes).description)
                 } else {
-                    let start = writer.bytes.count
+                    let start = writer.count
                     let mapped = mapper.map(buffer, line: line.range, offset: line.offset, eventID: eventID,
                                             fields: batch.fields[line.fields], sourceTime: line.sourceTime, into: &writer)
                     outcome = mapped.outcome
                     namespace = mapped.identityNamespace
                     if outcome == .pageView || outcome == .linkClick {
                         events.append(EventBatch.Event(
-                            range: ByteRange(start, writer.bytes.count), outcome: outcome,
+                            range: ByteRange(start, writer.count), outcome: outcome,
                             identityNamespace: mapped.identityNamespace, identityHash: mapped.identityHash))
                     }
                 }
@@ -81,7 +81,7 @@ public struct LineProcessor {
         mapper.takeInvalidValueCounts(into: &counts)
         // A sink that keeps events copies what it keeps (the Edge sink, per lane), so the
         // capacity reserved for writing is released with the batch.
-        return Output(bytes: events.isEmpty ? [] : writer.bytes, events: events, rejected: rejected, counts: counts)
+        return Output(bytes: events.isEmpty ? [] : writer.finish(), events: events, rejected: rejected, counts: counts)
     }
 
     private mutating func eventIDFor(_ sourceID: String) -> EventID {

@@ -1,28 +1,37 @@
 /// Writes 16 bytes as a lowercase RFC 4122 UUID with version 4 and the RFC variant,
 /// the shape the Edge Network requires of FPID values.
 public enum UUIDText {
+    /// The length of a UUID's text.
+    public static let length = 36
+
     public static func appendVersion4(high: UInt64, low: UInt64, to out: inout [UInt8]) {
-        let high = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
-        let low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         // Written into 36 bytes on the stack, eight digits a store, and appended at once:
         // a derived identity and an `_id` are formatted for every line.
-        withUnsafeTemporaryAllocation(byteCount: 36, alignment: 8) { text in
-            let first = hexDigits(UInt32(truncatingIfNeeded: high >> 32))
-            let second = hexDigits(UInt32(truncatingIfNeeded: high))
-            let third = hexDigits(UInt32(truncatingIfNeeded: low >> 32))
-            let fourth = hexDigits(UInt32(truncatingIfNeeded: low))
-            text.storeBytes(of: first.littleEndian, toByteOffset: 0, as: UInt64.self)
-            text[8] = UInt8(ascii: "-")
-            text.storeBytes(of: UInt32(truncatingIfNeeded: second).littleEndian, toByteOffset: 9, as: UInt32.self)
-            text[13] = UInt8(ascii: "-")
-            text.storeBytes(of: UInt32(truncatingIfNeeded: second >> 32).littleEndian, toByteOffset: 14, as: UInt32.self)
-            text[18] = UInt8(ascii: "-")
-            text.storeBytes(of: UInt32(truncatingIfNeeded: third).littleEndian, toByteOffset: 19, as: UInt32.self)
-            text[23] = UInt8(ascii: "-")
-            text.storeBytes(of: UInt32(truncatingIfNeeded: third >> 32).littleEndian, toByteOffset: 24, as: UInt32.self)
-            text.storeBytes(of: fourth.littleEndian, toByteOffset: 28, as: UInt64.self)
+        withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { text in
+            writeVersion4(high: high, low: low, to: text.baseAddress.unsafelyUnwrapped)
             out.append(contentsOf: text.assumingMemoryBound(to: UInt8.self))
         }
+    }
+
+    /// Writes the 36 bytes of the UUID's text at `text`.
+    @inline(__always)
+    static func writeVersion4(high: UInt64, low: UInt64, to text: UnsafeMutableRawPointer) {
+        let high = (high & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let first = hexDigits(UInt32(truncatingIfNeeded: high >> 32))
+        let second = hexDigits(UInt32(truncatingIfNeeded: high))
+        let third = hexDigits(UInt32(truncatingIfNeeded: low >> 32))
+        let fourth = hexDigits(UInt32(truncatingIfNeeded: low))
+        text.storeBytes(of: first.littleEndian, toByteOffset: 0, as: UInt64.self)
+        text.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 8, as: UInt8.self)
+        text.storeBytes(of: UInt32(truncatingIfNeeded: second).littleEndian, toByteOffset: 9, as: UInt32.self)
+        text.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 13, as: UInt8.self)
+        text.storeBytes(of: UInt32(truncatingIfNeeded: second >> 32).littleEndian, toByteOffset: 14, as: UInt32.self)
+        text.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 18, as: UInt8.self)
+        text.storeBytes(of: UInt32(truncatingIfNeeded: third).littleEndian, toByteOffset: 19, as: UInt32.self)
+        text.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 23, as: UInt8.self)
+        text.storeBytes(of: UInt32(truncatingIfNeeded: third >> 32).littleEndian, toByteOffset: 24, as: UInt32.self)
+        text.storeBytes(of: fourth.littleEndian, toByteOffset: 28, as: UInt64.self)
     }
 
     /// The eight lowercase hexadecimal digits of `value`, most significant first, as the
