@@ -32,6 +32,11 @@ public struct JSONWriter: ~Copyable {
     /// Forgets what was written, keeping the memory.
     public mutating func removeAll() { count = 0 }
 
+    /// Room for at least `total` bytes in all.
+    public mutating func reserveCapacity(_ total: Int) {
+        if total > capacity { grow(total - count) }
+    }
+
     /// Lends the bytes written so far.
     public func withUnsafeBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         try body(UnsafeBufferPointer(start: start, count: count))
