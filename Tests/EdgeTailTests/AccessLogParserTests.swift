@@ -73,6 +73,11 @@ import Testing
         let (record, bytes) = try parse(line).get()
         #expect(text(bytes, record.userAgent) == #"Agent \"quoted\" \\ end"#)
         #expect(text(bytes, record.path) == "/q")
+        // A backslash escaped by another ends just before the quote that closes the field.
+        let closing = #"1.2.3.4 - - [05/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "\\" "ends \\""#
+        let (closed, closedBytes) = try parse(closing).get()
+        #expect(text(closedBytes, closed.referer) == #"\\"#)
+        #expect(text(closedBytes, closed.userAgent) == #"ends \\"#)
     }
 
     @Test func binaryRequestParsesWithoutMethod() throws {
@@ -91,6 +96,8 @@ import Testing
         (#"1.2.3.4 - - [31/Foo/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "-""#, LineParseError.malformedField("time")),
         (#"1.2.3.4 - - [05/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1"#, LineParseError.unterminatedQuote("request")),
         (#"1.2.3.4 - - [05/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "cut"#, LineParseError.unterminatedQuote("user agent")),
+        (#"1.2.3.4 - - [05/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "cut\""#, LineParseError.unterminatedQuote("user agent")),
+        (#"1.2.3.4 - - [05/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "a\\" "b\"#, LineParseError.unterminatedQuote("extra field")),
         (#"1.2.3.4 - - [05/Mar/2024:10:00:00 +0000"#, LineParseError.unterminatedQuote("time")),
     ])
     func malformedLinesFailWithAReason(line: String, expected: LineParseError) {

@@ -128,23 +128,21 @@ public struct AccessLogParser: Sendable {
     }
 
     /// Reads `"…"` at `cursor`; returns the content range (escapes left in place).
+    /// Jumps from quote to quote: a quote with a backslash before it is looked at
+    /// again after the byte the backslash escapes.
     @inline(__always)
     private func quoted(_ buffer: UnsafeBufferPointer<UInt8>, _ cursor: inout Int, _ end: Int, name: StaticString) throws(LineParseError) -> ByteRange {
         guard cursor < end else { throw .missingField("\(name)") }
         guard buffer[cursor] == UInt8(ascii: "\"") else { throw .malformedField("\(name) (expected a quoted field)") }
         let start = cursor + 1
         var index = start
-        while index < end {
-            let byte = buffer[index]
-            if byte == UInt8(ascii: "\\") {
-                index += 2
+        while let quote = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: buffer, from: index, to: end) {
+            if let backslash = ByteSearch.firstIndex(of: UInt8(ascii: "\\"), in: buffer, from: index, to: quote) {
+                index = backslash + 2
                 continue
             }
-            if byte == UInt8(ascii: "\"") {
-                cursor = index + 1
-                return ByteRange(start, index)
-            }
-            index += 1
+            cursor = quote + 1
+            return ByteRange(start, quote)
         }
         throw .unterminatedQuote("\(name)")
     }

@@ -43,12 +43,7 @@ public enum LogEscapes {
     /// Whether the field has a backslash that `unescape` would change.
     @inlinable
     public static func needsUnescape(_ buffer: UnsafeBufferPointer<UInt8>, _ range: ByteRange) -> Bool {
-        var index = range.start
-        while index < range.end {
-            if buffer[index] == UInt8(ascii: "\\") { return true }
-            index += 1
-        }
-        return false
+        ByteSearch.firstIndex(of: UInt8(ascii: "\\"), in: buffer, from: range.start, to: range.end) != nil
     }
 
     /// Appends a URL query component with `%HH` and `+` decoded; plain runs are
