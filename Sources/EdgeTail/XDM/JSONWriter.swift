@@ -67,7 +67,8 @@ public struct JSONWriter: ~Copyable {
 
     @inlinable
     public mutating func raw(_ text: StaticString) {
-        raw(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        // Through `withUTF8Buffer`: a one-scalar literal may be stored as the scalar.
+        text.withUTF8Buffer { raw($0) }
     }
 
     public mutating func raw(_ byte: UInt8) {
