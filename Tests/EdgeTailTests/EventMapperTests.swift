@@ -62,6 +62,46 @@ import Testing
         #expect(first == String(decoding: IdentityResolver.derive(input, key: .init(data: Array("s3cret".utf8))), as: UTF8.self))
     }
 
+    /// The derived-identity cache is keyed by the fields as they lie in the line; what is
+    /// hashed into the identity is their unescaped value. So an agent spelt with Apache's
+    /// `\"` or nginx's `\x22` is one visitor, from the cache or not, and a `daily` rule
+    /// or an agent logged URL-encoded (keyed the slow way) gives the same value as a miss.
+    @Test func derivedIdentitiesAreTheSameFromTheCacheAndForEverySpellingOfAValue() throws {
+        func fpids(_ lines: [String], _ plan: PipelinePlan) throws -> [String] {
+            let output = process(lines, plan: plan)
+            return try output.events.map { event in
+                let object = try JSONSerialization.jsonObject(with: Data(output.bytes[event.range.start..<event.range.end])) as? [String: Any]
+                let entry = ((object?["xdm"] as? [String: Any])?.value(at: "identityMap.FPID") as? [[String: Any]])?.first
+                return try #require(entry?["id"] as? String)
+            }
+        }
+        let apache = line(agent: #"Mozilla/5.0 (X11; \"Q\")"#)
+        let nginx = line(agent: #"Mozilla/5.0 (X11; \x22Q\x22)"#)
+        let other = line(ip: "192.0.2.99", agent: #"Mozilla/5.0 (X11; \"Q\")"#)
+        let ids = try fpids([apache, nginx, other, apache, nginx, other], try makePlan())
+        #expect(ids.count == 6)
+        #expect(Set([ids[0], ids[1], ids[3], ids[4]]).count == 1)
+        #expect(ids[2] == ids[5] && ids[2] != ids[0])
+        var input: [UInt8] = []
+        for value in ["192.0.2.10", #"Mozilla/5.0 (X11; "Q")"#] {
+            let bytes = Array(value.utf8)
+            input += [0, 0, UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes
+        }
+        #expect(ids[0] == String(decoding: IdentityResolver.derive(input, key: .init(data: Array("s3cret".utf8))), as: UTF8.self))
+
+        // A `derive` list with a field that is not a slice of the line (the status) is keyed
+        // from its built input: the same answers, from the cache or not.
+        let withStatus = try makePlan(identity: ["{ namespace: FPID, derive: [client_ip, status], salt: s3cret }"])
+        let statusIDs = try fpids([apache, other, apache, other], withStatus)
+        #expect(statusIDs[0] == statusIDs[2] && statusIDs[1] == statusIDs[3] && statusIDs[0] != statusIDs[1])
+        var statusInput: [UInt8] = []
+        for value in ["192.0.2.10", "200"] {
+            let bytes = Array(value.utf8)
+            statusInput += [0, 0, 0, UInt8(bytes.count)] + bytes
+        }
+        #expect(statusIDs[0] == String(decoding: IdentityResolver.derive(statusInput, key: .init(data: Array("s3cret".utf8))), as: UTF8.self))
+    }
+
     @Test func identityChainTakesTheFirstValidValue() throws {
         let plan = try makePlan(identity: [
             #"{ namespace: FPID, field: "cookie.FPID" }"#,

@@ -58,31 +58,26 @@ public struct IdentityResolver {
                 }
                 return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
             case .derive(let fields, let salt, let namespace, let state, let daily):
-                scratch.removeAll(keepingCapacity: true)
-                if daily {
-                    // The UTC day of the line enters the HMAC: a new identity each day.
-                    let day = UInt32(truncatingIfNeeded: record.time.epochSeconds >= 0 ? record.time.epochSeconds / 86_400 : 0)
-                    scratch.append(contentsOf: [0xFF, UInt8(day >> 24), UInt8(truncatingIfNeeded: day >> 16),
-                                                UInt8(truncatingIfNeeded: day >> 8), UInt8(truncatingIfNeeded: day)])
+                // The UTC day of the line enters the HMAC: a new identity each day.
+                let day = daily ? UInt32(truncatingIfNeeded: record.time.epochSeconds >= 0 ? record.time.epochSeconds / 86_400 : 0) : nil
+                // The cache key is hashed from the fields where they lie in the line when
+                // they are plain slices of it; the HMAC's input is built only on a miss.
+                let cacheKey: DerivedIdentityCache.Key
+                var inputBuilt = false
+                if let key = plainCacheKey(fields, rule: index, day: day, buffer, record) {
+                    guard let key else { continue }
+                    cacheKey = key
+                } else {
+                    guard buildInput(fields, day: day, buffer, record) else { continue }
+                    inputBuilt = true
+                    let (first, second) = scratch.withUnsafeBufferPointer(FastHash.pair)
+                    cacheKey = DerivedIdentityCache.Key(first: first ^ FastHash.mix(UInt64(index)), second: second)
                 }
-                var anyValue = false
-                for field in fields {
-                    let lengthAt = scratch.count
-                    scratch.append(contentsOf: repeatElement(0, count: 4))
-                    if extractor.append(field, buffer, record, to: &scratch) { anyValue = true }
-                    let length = UInt32(scratch.count - lengthAt - 4)
-                    scratch[lengthAt] = UInt8(truncatingIfNeeded: length >> 24)
-                    scratch[lengthAt + 1] = UInt8(truncatingIfNeeded: length >> 16)
-                    scratch[lengthAt + 2] = UInt8(truncatingIfNeeded: length >> 8)
-                    scratch[lengthAt + 3] = UInt8(truncatingIfNeeded: length)
-                }
-                guard anyValue else { continue }
-                let (first, second) = scratch.withUnsafeBufferPointer(FastHash.pair)
-                let cacheKey = DerivedIdentityCache.Key(first: first ^ FastHash.mix(UInt64(index)), second: second)
                 let derived: DerivedIdentityCache.Derived
                 if let cached = cache.value(for: cacheKey) {
                     derived = cached
                 } else {
+                    if !inputBuilt { _ = buildInput(fields, day: day, buffer, record) }
                     var hmac = keyedHMACs[index] ?? HMAC<SHA256>(key: SymmetricKey(data: salt))
                     hmac.update(data: scratch)
                     derived = Self.derived(from: hmac.finalize())
@@ -94,6 +89,61 @@ public struct IdentityResolver {
             }
         }
         return nil
+    }
+
+    /// The HMAC's input in `scratch`: the day when `daily`, then each field's value
+    /// after its 32-bit length. False when no field has a value.
+    private mutating func buildInput(_ fields: [FieldReference], day: UInt32?, _ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> Bool {
+        scratch.removeAll(keepingCapacity: true)
+        if let day {
+            scratch.append(contentsOf: [0xFF, UInt8(day >> 24), UInt8(truncatingIfNeeded: day >> 16),
+                                        UInt8(truncatingIfNeeded: day >> 8), UInt8(truncatingIfNeeded: day)])
+        }
+        var anyValue = false
+        for field in fields {
+            let lengthAt = scratch.count
+            scratch.append(contentsOf: repeatElement(0, count: 4))
+            if extractor.append(field, buffer, record, to: &scratch) { anyValue = true }
+            let length = UInt32(scratch.count - lengthAt - 4)
+            scratch[lengthAt] = UInt8(truncatingIfNeeded: length >> 24)
+            scratch[lengthAt + 1] = UInt8(truncatingIfNeeded: length >> 16)
+            scratch[lengthAt + 2] = UInt8(truncatingIfNeeded: length >> 8)
+            scratch[lengthAt + 3] = UInt8(truncatingIfNeeded: length)
+        }
+        return anyValue
+    }
+
+    /// The cache key of a `derive` rule whose fields are all plain slices of the line
+    /// (the client address, the user agent as logged, the path …), hashed from the
+    /// slices as they lie: `.some(nil)` when none has a value, nil when a field is not
+    /// such a slice (then the input is built and hashed). The raw bytes decide the
+    /// HMAC's input (unescaping is a function of them), so equal keys mean equal inputs;
+    /// two spellings of one value only take two entries.
+    private func plainCacheKey(_ fields: [FieldReference], rule: Int, day: UInt32?, _ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> DerivedIdentityCache.Key?? {
+        var first = FastHash.mix(UInt64(rule) ^ 0x5EED_0F_D1AC_7000) ^ UInt64(day ?? 0xFFFF_FFFF)
+        var second = FastHash.mix(first ^ 0x9E37_79B9_7F4A_7C15)
+        var anyValue = false
+        for field in fields {
+            switch field {
+            case .clientIP, .ident, .user, .method, .path, .target, .query, .protocolName, .referer, .extra, .variable:
+                break
+            case .userAgent where !record.userAgentIsURLEncoded:
+                break
+            default:
+                return nil
+            }
+            let (a, b): (UInt64, UInt64)
+            if let range = extractor.range(of: field, buffer, record) {
+                anyValue = true
+                (a, b) = FastHash.pair(UnsafeBufferPointer(rebasing: buffer[range.start..<range.end]))
+            } else {
+                (a, b) = (0xA65E_17, 0xA65E_17)
+            }
+            first = FastHash.mix(first ^ a)
+            second = FastHash.mix(second &+ b)
+        }
+        guard anyValue else { return .some(nil) }
+        return DerivedIdentityCache.Key(first: first, second: second)
     }
 
     /// Adds the values left out since the last call to `counts`, by namespace, and starts again.
