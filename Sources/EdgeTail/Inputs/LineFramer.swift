@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Splits a stream of chunks into lines, carrying partial lines between chunks and
 /// cutting lines longer than a limit without ever stalling.
 ///
@@ -36,8 +30,7 @@ public struct LineFramer: Sendable {
         var index = 0
         let count = chunk.count
         while index < count {
-            // Find the next newline with memchr-like speed.
-            let newline = Self.nextNewline(chunk, from: index)
+            let newline = ByteSearch.firstIndex(of: 0x0A, in: chunk, from: index, to: chunk.count)
             let segmentEnd = newline ?? count
             let segmentLength = segmentEnd - index
             let room = maxLineBytes - pending.count
@@ -62,13 +55,6 @@ public struct LineFramer: Sendable {
             index = segmentEnd + 1
         }
         return (bytes, lines)
-    }
-
-    @inline(__always)
-    static func nextNewline(_ chunk: UnsafeBufferPointer<UInt8>, from index: Int) -> Int? {
-        guard let base = chunk.baseAddress, index < chunk.count,
-              let found = memchr(base + index, 0x0A, chunk.count - index) else { return nil }
-        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Forgets the unfinished line and restarts at `offset` (after truncation).

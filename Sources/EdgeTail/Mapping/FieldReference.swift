@@ -92,6 +92,22 @@ public struct FieldExtractor: Sendable {
         }
     }
 
+    /// For a field whose value `append` takes from one slice of the line and unescapes
+    /// (its `default` case), that slice, as it lies: its bytes decide the value, so a
+    /// cache can be keyed by them without building the value. `.some(nil)` when the
+    /// line has no value; nil for the fields whose value is built otherwise (numbers,
+    /// decoded query parameters and cookies, a URL-encoded agent, the host, journal fields).
+    public func valueSlice(of field: FieldReference, _ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> ByteRange?? {
+        switch field {
+        case .status, .bytesSent, .host, .queryParameter, .cookie, .journal:
+            return nil
+        case .userAgent where record.userAgentIsURLEncoded:
+            return nil
+        default:
+            return .some(range(of: field, buffer, record))
+        }
+    }
+
     /// The raw range of a field that is a plain slice of the line.
     public func range(of field: FieldReference, _ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> ByteRange? {
         let range: ByteRange

@@ -113,27 +113,21 @@ public struct IdentityResolver {
         return anyValue
     }
 
-    /// The cache key of a `derive` rule whose fields are all plain slices of the line
-    /// (the client address, the user agent as logged, the path …), hashed from the
-    /// slices as they lie: `.some(nil)` when none has a value, nil when a field is not
-    /// such a slice (then the input is built and hashed). The raw bytes decide the
-    /// HMAC's input (unescaping is a function of them), so equal keys mean equal inputs;
-    /// two spellings of one value only take two entries.
+    /// The cache key of a `derive` rule whose fields' values each come from one slice
+    /// of the line (`FieldExtractor.valueSlice`: the client address, the user agent as
+    /// logged, the path …), hashed from the slices as they lie: `.some(nil)` when none
+    /// has a value, nil when a field's value is built otherwise (then the input is built
+    /// and hashed). The slices decide the HMAC's input, so equal keys mean equal inputs;
+    /// two spellings of one value only take two entries. The seed keeps these keys apart
+    /// from those hashed from built inputs; an absent field enters as a fixed pair.
     private func plainCacheKey(_ fields: [FieldReference], rule: Int, day: UInt32?, _ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> DerivedIdentityCache.Key?? {
         var first = FastHash.mix(UInt64(rule) ^ 0x5EED_0F_D1AC_7000) ^ UInt64(day ?? 0xFFFF_FFFF)
         var second = FastHash.mix(first ^ 0x9E37_79B9_7F4A_7C15)
         var anyValue = false
         for field in fields {
-            switch field {
-            case .clientIP, .ident, .user, .method, .path, .target, .query, .protocolName, .referer, .extra, .variable:
-                break
-            case .userAgent where !record.userAgentIsURLEncoded:
-                break
-            default:
-                return nil
-            }
+            guard let slice = extractor.valueSlice(of: field, buffer, record) else { return nil }
             let (a, b): (UInt64, UInt64)
-            if let range = extractor.range(of: field, buffer, record) {
+            if let range = slice {
                 anyValue = true
                 (a, b) = FastHash.pair(UnsafeBufferPointer(rebasing: buffer[range.start..<range.end]))
             } else {

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 /// Parses lines written by a `LogFormatTemplate`, over bytes.
 ///
 /// Each variable's value runs up to the next literal text of the format (inside
@@ -123,17 +120,15 @@ public struct LogFormatParser: Sendable {
 
     /// The first position of the pool's `start..<start+count` in `from..<to`. Inside
     /// quotes, a match preceded by an odd number of backslashes is escaped, not an end.
-    /// `memchr` finds the candidates: values such as user agents run long.
+    /// `ByteSearch` (`memchr`) finds the candidates: values such as user agents run long.
     @inline(__always)
     static func find(_ pool: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int, in buffer: UnsafeBufferPointer<UInt8>,
                      from: Int, to end: Int, skippingEscapes: Bool) -> Int? {
-        guard let base = buffer.baseAddress else { return nil }
-        let first = Int32(pool[start])
+        let first = pool[start]
         var index = from
         while index + count <= end {
-            guard let hit = memchr(base + index, first, end - index) else { return nil }
-            let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            guard position + count <= end else { return nil }
+            guard let position = ByteSearch.firstIndex(of: first, in: buffer, from: index, to: end),
+                  position + count <= end else { return nil }
             if equal(buffer, position + 1, pool, start + 1, count - 1) {
                 if !skippingEscapes { return position }
                 var backslashes = 0
