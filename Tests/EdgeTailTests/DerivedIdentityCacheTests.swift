@@ -34,4 +34,27 @@ import Testing
             if number % 5 == 0 { #expect(cache.value(for: key(-1)) == value(-1), "lost after \(number)") }
         }
     }
+
+    @Test func keysThatShareTheirLowBitsAllKeepTheirOwnValuesAsTheTableGrows() {
+        var cache = DerivedIdentityCache(generationLimit: 5_000)
+        // Every key lands on the same first slot; the table grows from 1,024 slots past 4,096.
+        let colliding = (0..<3_000).map { DerivedIdentityCache.Key(first: UInt64($0) << 32, second: UInt64($0) + 1) }
+        for (number, key) in colliding.enumerated() {
+            #expect(cache.value(for: key) == nil)
+            cache.insert(value(number), for: key)
+        }
+        #expect(cache.count == 3_000)
+        for (number, key) in colliding.enumerated() {
+            #expect(cache.value(for: key) == value(number))
+        }
+        // Inserting a key again replaces its value rather than adding an entry.
+        cache.insert(value(-7), for: colliding[42])
+        #expect(cache.value(for: colliding[42]) == value(-7))
+        #expect(cache.count == 3_000)
+        #expect(cache.value(for: DerivedIdentityCache.Key(first: 1 << 32, second: 3)) == nil)
+        // The all-zero key marks a free slot: it is never cached, and never found.
+        let zero = DerivedIdentityCache.Key(first: 0, second: 0)
+        cache.insert(value(1), for: zero)
+        #expect(cache.value(for: zero) == nil)
+    }
 }
