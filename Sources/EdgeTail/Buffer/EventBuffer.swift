@@ -81,7 +81,7 @@ actor EventBuffer {
     private var outage = false
     /// Serials of source events in the lanes not yet settled (delivered or dead-lettered):
     /// only these may be parked, or written to disk at shutdown.
-    private var unsettled: Set<UInt64> = []
+    private var unsettled = SerialSet()
     /// Serials of events parked during an outage, and the segment that holds each.
     private var parkedIn: [UInt64: UInt64] = [:]
     /// What events read from a segment carry: `settle` counts them in their segment,
@@ -157,7 +157,7 @@ actor EventBuffer {
                 // Numbered as they are split by lane, without another copy of the events.
                 let first = nextSerial
                 nextSerial += UInt64(events.count)
-                for serial in first..<nextSerial { unsettled.insert(serial) }
+                unsettled.insert(first..<nextSerial)
                 await handToLanes(events, size: size, numberingFrom: first)
                 return
             }
@@ -377,7 +377,7 @@ actor EventBuffer {
             return .segment(segment)
         }
         // Serial 0: a source event skipped before it was numbered (`skipSettled`).
-        return unsettled.remove(event.serial) != nil || event.serial == 0 ? .source : .none
+        return unsettled.remove(event.serial) || event.serial == 0 ? .source : .none
     }
 
     /// Acknowledges one event where `takeSettlement(of:)` says; returns its segment, for
