@@ -131,10 +131,8 @@ final class DeliveryLog: Sendable {
     static func key(ofEvent json: ArraySlice<UInt8>) -> UInt64? {
         json.withUnsafeBufferPointer { bytes in
             let start: Int
-            if bytes.count > mapperPrefix.count && mapperPrefix.withUnsafeBufferPointer({ prefix in
-                bytes.prefix(prefix.count).elementsEqual(prefix)
-            }) {
-                start = mapperPrefix.count
+            if startsAsTheMapperWrites(bytes) {
+                start = mapperPrefix.utf8CodeUnitCount
             } else if let found = idValueStart(in: UnsafeBufferPointer(rebasing: bytes.prefix(256))) {
                 start = found
             } else {
@@ -142,16 +140,25 @@ final class DeliveryLog: Sendable {
             }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             var index = start
-            while index < bytes.count && bytes[index] != UInt8(ascii: "\"") {
-                hash = (hash ^ UInt64(bytes[index])) &* 0x0000_0100_0000_01b3
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") { return hash & ~1 }
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
                 index += 1
             }
-            return index < bytes.count ? hash & ~1 : nil
+            return nil
         }
     }
 
     /// How every event the mapper writes begins.
-    private static let mapperPrefix: [UInt8] = Array(#"{"xdm":{"_id":""#.utf8)
+    private static var mapperPrefix: StaticString { #"{"xdm":{"_id":""# }
+
+    private static func startsAsTheMapperWrites(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        mapperPrefix.withUTF8Buffer { prefix in
+            guard bytes.count > prefix.count, let base = bytes.baseAddress, let expected = prefix.baseAddress else { return false }
+            return memcmp(base, expected, prefix.count) == 0
+        }
+    }
 
     /// Where the value of the first `"_id":"` in `window` starts.
     private static func idValueStart(in window: UnsafeBufferPointer<UInt8>) -> Int? {
