@@ -64,26 +64,46 @@ struct PendingEvent: Sendable {
 extension Array where Element == PendingEvent {
     /// `{"events":[…]}` — the body of a collect request, written once into the buffer
     /// the HTTP client sends, from each event's bytes where the mapper wrote them.
+    ///
+    /// One borrow of the buffer's memory for the whole body, and plain copies into it:
+    /// a `ByteBuffer` write per event (two with its comma) paid a uniqueness and an
+    /// exclusivity check each.
     func requestBody() -> ByteBuffer {
-        var body = ByteBufferAllocator().buffer(capacity: reduce(13) { $0 + $1.size + 1 })
-        body.writeStaticString(#"{"events":["#)
-        // A run of events from one chunk (a request's events mostly come from one or
-        // two) is written from one borrow of its bytes.
-        withUnsafeBufferPointer { events in
-            var index = 0
-            while index < events.count {
-                let chunk = events[index].chunk
-                chunk.bytes.withUnsafeBufferPointer { bytes in
-                    repeat {
-                        if index > 0 { body.writeInteger(UInt8(ascii: ",")) }
-                        let range = events[index].range
-                        _ = body.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range.start..<range.end])))
-                        index += 1
-                    } while index < events.count && events[index].chunk === chunk
+        let opening: StaticString = #"{"events":["#
+        let closing: StaticString = "]}"
+        let length = opening.utf8CodeUnitCount + totalSize + Swift.max(0, count - 1) + closing.utf8CodeUnitCount
+        var body = ByteBufferAllocator().buffer(capacity: length)
+        body.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { target in
+            guard let destination = target.baseAddress else { return 0 }
+            var at = 0
+            func put(_ source: UnsafeRawBufferPointer) {
+                guard let base = source.baseAddress, source.count > 0 else { return }
+                (destination + at).copyMemory(from: base, byteCount: source.count)
+                at += source.count
+            }
+            opening.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+            // A run of events from one chunk (a request's events mostly come from one or
+            // two) is copied from one borrow of its bytes.
+            withUnsafeBufferPointer { events in
+                var index = 0
+                while index < events.count {
+                    let chunk = events[index].chunk
+                    chunk.bytes.withUnsafeBytes { bytes in
+                        repeat {
+                            if index > 0 {
+                                target[at] = UInt8(ascii: ",")
+                                at += 1
+                            }
+                            let range = events[index].range
+                            put(UnsafeRawBufferPointer(rebasing: bytes[range.start..<range.end]))
+                            index += 1
+                        } while index < events.count && events[index].chunk === chunk
+                    }
                 }
             }
+            closing.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) }
+            return at
         }
-        body.writeStaticString("]}")
         return body
     }
 
