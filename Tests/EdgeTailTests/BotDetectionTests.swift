@@ -107,6 +107,22 @@ func verdict(_ agent: String, _ rules: UserAgentClassifier.Rules = .init()) -> U
         #expect(verdict(googlebot, .none) == .person)
     }
 
+    @Test func withEveryRuleOffNoAgentIsLookedAtAndWithAnyOneOnItIs() {
+        let agents = ["curl/8.5.0", "-", "", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+                      "Liferea/1.10.9 (Linux; en_US.UTF-8; http://liferea.sf.net/)"].map { Array($0.utf8) }
+        var keepingAll = UserAgentClassifier(rules: .none)
+        for agent in agents {
+            #expect(agent.withUnsafeBufferPointer { keepingAll.classify($0, userAgent: ByteRange(0, agent.count)) } == .person)
+        }
+        #expect(keepingAll.cachedCount == 0)
+        // One rule left on (feed readers dropped, bots kept): every agent is judged again.
+        let feedsOnly = UserAgentClassifier.Rules(crawlerList: nil, noAgent: false, feeds: true, contact: false, notBrowser: false)
+        var judging = UserAgentClassifier(rules: feedsOnly)
+        let verdicts = agents.map { agent in agent.withUnsafeBufferPointer { judging.classify($0, userAgent: ByteRange(0, agent.count)) } }
+        #expect(verdicts == [.person, .person, .person, .person, .feed])
+        #expect(judging.cachedCount == agents.count)
+    }
+
     @Test func repeatedAgentsComeFromTheBoundedCache() {
         var classifier = UserAgentClassifier(rules: .init())
         for number in 0..<(UserAgentClassifier.cacheGeneration * 3) {

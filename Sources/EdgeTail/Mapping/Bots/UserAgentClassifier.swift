@@ -66,6 +66,9 @@ public struct UserAgentClassifier {
     static let cacheGeneration = 4096
 
     public let rules: Rules
+    /// No rule can call an agent anything but a person's (`bots: keep`, feeds kept): the
+    /// agent is not looked at, nor hashed for the cache, on every line.
+    private let judgesNothing: Bool
     private let crawlers: CrawlerListMatcher?
     private let feeds: RegexMatcher?
     private let contacts: RegexMatcher?
@@ -76,6 +79,8 @@ public struct UserAgentClassifier {
 
     public init(rules: Rules) {
         self.rules = rules
+        judgesNothing = rules.crawlerList == nil && rules.markers.isEmpty && !rules.noAgent && !rules.feeds && !rules.contact
+            && !rules.notBrowser
         crawlers = rules.crawlerList.map(CrawlerListMatcher.init)
         // Both patterns are constants of this file; a failure to compile them is caught by the tests.
         feeds = rules.feeds ? (try? RegexPattern(Self.feedPattern, caseless: true)).map(RegexMatcher.init) : nil
@@ -87,6 +92,7 @@ public struct UserAgentClassifier {
     /// The verdict on the agent in `userAgent` of `buffer`; `urlEncoded` for agents logged
     /// with `+` or `%20` for spaces (IIS, CloudFront), which are judged decoded.
     public mutating func classify(_ buffer: UnsafeBufferPointer<UInt8>, userAgent: ByteRange, urlEncoded: Bool = false) -> Verdict {
+        if judgesNothing { return .person }
         let key = FastHash.hash(buffer[range: userAgent], seed: 7)
         if let known = young[key] { return known }
         if let known = old[key] {
