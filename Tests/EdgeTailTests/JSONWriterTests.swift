@@ -36,6 +36,31 @@ import Testing
         }
     }
 
+    /// Plain runs are looked at sixteen and eight bytes at a time, and the tail by one
+    /// overlapping load: a byte to escape at any place in strings of every length up to
+    /// 40 is found, and a string with none is written as it is.
+    @Test func aByteToEscapeIsFoundWhereverItIs() throws {
+        for length in 0...40 {
+            let plain = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            var writer = JSONWriter()
+            writer.string(plain)
+            #expect(writer.bytes == [UInt8(ascii: "\"")] + plain + [UInt8(ascii: "\"")])
+            for position in 0..<length {
+                for special in ["\"", "\\", "\n", "\u{1}", "é", "\u{7F}"] {
+                    var bytes = plain
+                    bytes.replaceSubrange(position...position, with: Array(special.utf8))
+                    let text = try #require(String(validating: bytes, as: UTF8.self))
+                    #expect(try roundTrip(bytes) == text, "\(special.debugDescription) at \(position) of \(length)")
+                }
+                var invalid = plain
+                invalid[position] = 0xFF
+                var expected = String(decoding: plain, as: UTF8.self).unicodeScalars.map { String($0) }
+                expected[position] = "\u{FFFD}"
+                #expect(try roundTrip(invalid) == expected.joined(), "0xFF at \(position) of \(length)")
+            }
+        }
+    }
+
     @Test func integers() {
         for value in [0, 7, -7, 10, -10, 1234567890, Int.max, Int.min + 1, Int.min] {
             var writer = JSONWriter()

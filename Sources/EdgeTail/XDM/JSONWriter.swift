@@ -125,8 +125,23 @@ public struct JSONWriter: ~Copyable {
 
     /// Writes `"…"` with the given bytes escaped.
     public mutating func string(_ source: UnsafeBufferPointer<UInt8>) {
+        // Most values (URLs, agents, names) need no escape at all: one reservation, the
+        // quotes and one copy.
+        guard let base = source.baseAddress else {
+            raw("\"\"")
+            return
+        }
+        let plain = Self.plainPrefixLength(base, source.count)
+        if plain == source.count {
+            reserve(source.count + 2)
+            start[count] = UInt8(ascii: "\"")
+            (start + count + 1).initialize(from: base, count: source.count)
+            start[count + 1 + source.count] = UInt8(ascii: "\"")
+            count += source.count + 2
+            return
+        }
         raw(UInt8(ascii: "\""))
-        escaped(source)
+        escaped(source, plainPrefix: plain)
         raw(UInt8(ascii: "\""))
     }
 
@@ -141,18 +156,22 @@ public struct JSONWriter: ~Copyable {
 
     /// Writes the escaped bytes of a string's content, without quotes.
     public mutating func escaped(_ source: UnsafeBufferPointer<UInt8>) {
+        guard let base = source.baseAddress else { return }
+        escaped(source, plainPrefix: Self.plainPrefixLength(base, source.count))
+    }
+
+    /// `escaped`, the first `plainPrefix` bytes known to need nothing.
+    private mutating func escaped(_ source: UnsafeBufferPointer<UInt8>, plainPrefix: Int) {
+        guard let base = source.baseAddress else { return }
         let length = source.count
+        var index = plainPrefix
         var runStart = 0
-        var index = 0
-        let base = UnsafeRawPointer(source.baseAddress)
+        let raw = UnsafeRawPointer(base)
         while index < length {
             // Eight plain bytes at a time: none below 0x20, none 0x80 or above, no `"` or `\`.
-            if let base, index + 8 <= length {
-                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if Self.isPlain(word) {
-                    index += 8
-                    continue
-                }
+            if index + 8 <= length && Self.isPlain(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
             }
             let byte = source[index]
             if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte < 0x80 {
@@ -160,7 +179,7 @@ public struct JSONWriter: ~Copyable {
                 continue
             }
             if runStart < index {
-                raw(UnsafeBufferPointer(rebasing: source[runStart..<index]))
+                self.raw(UnsafeBufferPointer(rebasing: source[runStart..<index]))
             }
             if byte < 0x80 {
                 appendEscape(byte)
@@ -168,18 +187,46 @@ public struct JSONWriter: ~Copyable {
             } else {
                 let sequence = Self.validUTF8SequenceLength(source, at: index)
                 if sequence == 0 {
-                    raw("\u{FFFD}")
+                    self.raw("\u{FFFD}")
                     index += 1
                 } else {
-                    raw(UnsafeBufferPointer(rebasing: source[index..<(index + sequence)]))
+                    self.raw(UnsafeBufferPointer(rebasing: source[index..<(index + sequence)]))
                     index += sequence
                 }
             }
             runStart = index
         }
         if runStart < length {
-            raw(UnsafeBufferPointer(rebasing: source[runStart..<length]))
+            self.raw(UnsafeBufferPointer(rebasing: source[runStart..<length]))
         }
+    }
+
+    /// How many leading bytes need no escape: `length` when none does. Sixteen bytes a
+    /// step, then eight, and the last few by one more load of the final eight bytes
+    /// (overlapping those already looked at) rather than one at a time.
+    @inline(__always)
+    static func plainPrefixLength(_ base: UnsafePointer<UInt8>, _ length: Int) -> Int {
+        let bytes = UnsafeRawPointer(base)
+        var index = 0
+        while index + 16 <= length {
+            let first = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let second = bytes.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+            if !isPlain(first) || !isPlain(second) { return index }
+            index += 16
+        }
+        if index + 8 <= length {
+            if !isPlain(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { return index }
+            index += 8
+        }
+        if index < length && length >= 8 {
+            return isPlain(bytes.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)) ? length : index
+        }
+        while index < length {
+            let byte = base[index]
+            guard byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte < 0x80 else { return index }
+            index += 1
+        }
+        return length
     }
 
     /// Whether no byte of `word` needs escaping or UTF-8 checking (SWAR: each test
