@@ -1,13 +1,13 @@
 /// The identities a `derive` rule computed, so that a visitor's next lines skip the
-/// HMAC: 32 bytes a visitor (the 128-bit hash of the rule's inputs and the 128 bits the
-/// UUID is made of), no allocation per entry.
+/// HMAC: 40 bytes a visitor (the 128-bit hash of the rule's inputs, the 128 bits the
+/// UUID is made of and the hash of its text), no allocation per entry.
 ///
 /// Bounded whatever the traffic: two generations of at most `generationLimit` entries.
 /// A value found in the older generation is copied to the newer; when the newer is full,
 /// the older is dropped. Visitors seen in the last `generationLimit` distinct ones stay,
 /// so a busy site keeps its active visitors and a long run does not grow. With the
-/// default of 32,768 that is at most 4 MiB a pipeline (two tables of 65,536 slots of
-/// 32 bytes), reached only by that many visitors: a table starts small and doubles.
+/// default of 32,768 that is at most 5 MiB a pipeline (two tables of 65,536 slots of
+/// 40 bytes), reached only by that many visitors: a table starts small and doubles.
 ///
 /// Looked up on every line, so each generation is an open-addressing table indexed by
 /// the key's own bits (a key is a hash already; a `Dictionary` would hash it again).
@@ -17,10 +17,23 @@ struct DerivedIdentityCache {
         var second: UInt64
     }
 
-    /// The HMAC's first 128 bits, which `UUIDText.appendVersion4` shapes as text.
+    /// The HMAC's first 128 bits, which `UUIDText.appendVersion4` shapes as text, and
+    /// the hash of that text (the identity's hash, as for a value taken from a field):
+    /// a visitor's next lines need neither the text nor its hash made again.
     struct Derived: Equatable {
         var high: UInt64
         var low: UInt64
+        var textHash: UInt64
+
+        init(high: UInt64, low: UInt64) {
+            self.high = high
+            self.low = low
+            textHash = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: UUIDText.length) { text in
+                guard let base = text.baseAddress else { return 0 }
+                UUIDText.writeVersion4(high: high, low: low, to: UnsafeMutableRawPointer(base))
+                return FastHash.hash(UnsafeBufferPointer(text))
+            }
+        }
     }
 
     let generationLimit: Int
@@ -60,6 +73,7 @@ struct DerivedIdentityCache {
     private struct Table {
         static let initialCapacity = 1_024
         static let empty = Key(first: 0, second: 0)
+        static let unused = Derived(high: 0, low: 0)
 
         struct Slot {
             var key: Key
@@ -71,7 +85,7 @@ struct DerivedIdentityCache {
         var capacity: Int { slots.count }
 
         init(capacity: Int) {
-            slots = Array(repeating: Slot(key: Self.empty, value: Derived(high: 0, low: 0)), count: capacity)
+            slots = Array(repeating: Slot(key: Self.empty, value: Self.unused), count: capacity)
         }
 
         func value(for key: Key) -> Derived? {

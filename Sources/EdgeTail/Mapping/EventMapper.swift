@@ -101,7 +101,13 @@ public struct EventMapper {
         out.raw("\",\"identityMap\":{")
         out.string(visitor.namespace)
         out.raw(":[{\"id\":")
-        identity.value.withUnsafeBufferPointer { out.string($0) }
+        if let derived = visitor.derived {
+            out.raw(UInt8(ascii: "\""))
+            out.uuidVersion4(high: derived.high, low: derived.low)
+            out.raw(UInt8(ascii: "\""))
+        } else {
+            identity.value.withUnsafeBufferPointer { out.string($0) }
+        }
         out.raw(",\"authenticatedState\":\"")
         var state = visitor.state
         state.withUTF8 { out.raw($0) }

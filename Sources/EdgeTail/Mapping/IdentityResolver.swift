@@ -17,49 +17,74 @@ public struct IdentityResolver {
     public struct Identity {
         public var namespace: String
         public var state: String
-        /// The identity's value in `resolver.value`.
+        /// The hash of the identity's value.
         public var hash: UInt64
+        /// A derived identity: the UUID's 128 bits, which the mapper writes as text
+        /// itself. Nil for a value taken from the line, which is in `resolver.value`.
+        var derived: DerivedIdentityCache.Derived?
     }
 
     public let rules: [Rule]
     public let extractor: FieldExtractor
-    /// The last resolved value.
+    /// The last value taken from the line (a derived identity is `Identity.derived`).
     public private(set) var value: [UInt8] = []
     /// Per rule, the values that were left out for not being in their namespace's format.
     public private(set) var invalidValues: [Int]
     private var scratch: [UInt8] = []
     /// Derived values by a 128-bit hash of the rule and its inputs.
     private var cache = DerivedIdentityCache()
-    /// Per `derive` rule, HMAC keyed with its salt once: each derivation copies it,
-    /// instead of hashing the padded key again.
-    private let keyedHMACs: [HMAC<SHA256>?]
+    /// The rules as `resolve` walks them, one reference each.
+    private let steps: [Step]
+
+    /// A rule behind one reference: switching over `Rule` copied its payload (the field
+    /// list, the salt, two strings) with a retain and a release each, on every line.
+    private final class Step {
+        let namespace: String
+        let state: String
+        /// A `field` rule's field and format; nil for a `derive` rule.
+        let field: (FieldReference, IdentityFormat)?
+        /// A `derive` rule's fields.
+        let fields: [FieldReference]
+        let daily: Bool
+        /// A `derive` rule's HMAC, keyed with its salt once: each derivation copies it
+        /// instead of hashing the padded key again.
+        let keyedHMAC: HMAC<SHA256>?
+
+        init(_ rule: Rule) {
+            switch rule {
+            case .field(let field, let namespace, let state, let format):
+                (self.namespace, self.state, self.field, fields, daily, keyedHMAC) = (namespace, state, (field, format), [], false, nil)
+            case .derive(let fields, let salt, let namespace, let state, let daily):
+                (self.namespace, self.state, field, self.fields, self.daily) = (namespace, state, nil, fields, daily)
+                keyedHMAC = HMAC<SHA256>(key: SymmetricKey(data: salt))
+            }
+        }
+    }
 
     public init(rules: [Rule], extractor: FieldExtractor) {
         self.rules = rules
         self.extractor = extractor
         invalidValues = [Int](repeating: 0, count: rules.count)
-        keyedHMACs = rules.map { rule in
-            guard case .derive(_, let salt, _, _, _) = rule else { return nil }
-            return HMAC<SHA256>(key: SymmetricKey(data: salt))
-        }
+        steps = rules.map(Step.init)
         value.reserveCapacity(64)
         scratch.reserveCapacity(512)
     }
 
     public mutating func resolve(_ buffer: UnsafeBufferPointer<UInt8>, _ record: AccessLogRecord) -> Identity? {
-        for index in rules.indices {
-            switch rules[index] {
-            case .field(let field, let namespace, let state, let format):
+        for index in steps.indices {
+            let step = steps[index]
+            if let (field, format) = step.field {
                 value.removeAll(keepingCapacity: true)
                 guard extractor.append(field, buffer, record, to: &value), !value.isEmpty else { continue }
                 if format != .any && !value.withUnsafeBufferPointer(format.accepts) {
                     invalidValues[index] += 1
                     continue
                 }
-                return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
-            case .derive(let fields, let salt, let namespace, let state, let daily):
+                return Identity(namespace: step.namespace, state: step.state, hash: FastHash.hash(value))
+            } else {
+                let fields = step.fields
                 // The UTC day of the line enters the HMAC: a new identity each day.
-                let day = daily ? UInt32(truncatingIfNeeded: record.time.epochSeconds >= 0 ? record.time.epochSeconds / 86_400 : 0) : nil
+                let day = step.daily ? UInt32(truncatingIfNeeded: record.time.epochSeconds >= 0 ? record.time.epochSeconds / 86_400 : 0) : nil
                 // The cache key is hashed from the fields where they lie in the line when
                 // they are plain slices of it; the HMAC's input is built only on a miss.
                 let cacheKey: DerivedIdentityCache.Key
@@ -78,14 +103,12 @@ public struct IdentityResolver {
                     derived = cached
                 } else {
                     if !inputBuilt { _ = buildInput(fields, day: day, buffer, record) }
-                    var hmac = keyedHMACs[index] ?? HMAC<SHA256>(key: SymmetricKey(data: salt))
+                    guard var hmac = step.keyedHMAC else { continue }
                     hmac.update(data: scratch)
                     derived = Self.derived(from: hmac.finalize())
                     cache.insert(derived, for: cacheKey)
                 }
-                value.removeAll(keepingCapacity: true)
-                UUIDText.appendVersion4(high: derived.high, low: derived.low, to: &value)
-                return Identity(namespace: namespace, state: state, hash: FastHash.hash(value))
+                return Identity(namespace: step.namespace, state: step.state, hash: derived.textHash, derived: derived)
             }
         }
         return nil
