@@ -320,13 +320,14 @@ actor EventBuffer {
         timerWork.signal()
     }
 
-    // MARK: Releasing
-
     // MARK: Settling
 
     /// Events delivered or dead-lettered (by a lane's worker, as each request settles):
     /// their source is told, or their segment counts them; finished segments are deleted.
-    func settle(_ events: [PendingEvent]) {
+    /// `accepted`: the endpoint took them (a 2xx), which ends an outage — told here
+    /// rather than in a hop of its own, one fewer per request.
+    func settle(_ events: [PendingEvent], accepted: Bool = false) {
+        if accepted { endpointAccepting() }
         // Counted per run of one segment's events, and told per run of one source
         // batch's events: a request's events mostly share both.
         var run: (segment: UInt64, count: Int)?
@@ -579,7 +580,7 @@ actor EventBuffer {
         await park(on: disk)
     }
 
-    func endpointAccepting() {
+    private func endpointAccepting() {
         guard outage else { return }
         outage = false
         logger.info("endpoint accepting again")

@@ -23,6 +23,11 @@ public actor EdgeCredentials {
     init(configuration: EdgeAuthConfiguration, tls: NIOSSLContext?) {
         self.configuration = configuration
         self.tls = tls
+        switch configuration {
+        case .none: (canRenew, needsNoHeaders) = (false, true)
+        case .token: (canRenew, needsNoHeaders) = (false, false)
+        case .ims: (canRenew, needsNoHeaders) = (true, false)
+        }
     }
 
     /// Headers for the next request: `Authorization`, `x-api-key`, `x-gw-ims-org-id`.
@@ -46,10 +51,11 @@ public actor EdgeCredentials {
         token = nil
     }
 
-    public var canRenew: Bool {
-        if case .ims = configuration { return true }
-        return false
-    }
+    /// IMS tokens can be minted again; the other kinds cannot. Fixed by the configuration,
+    /// so asked without a hop to the actor.
+    public nonisolated let canRenew: Bool
+    /// `auth: none`: requests carry no credentials at all.
+    public nonisolated let needsNoHeaders: Bool
 
     private func mint() async throws {
         guard case .ims(let clientID, let clientSecret, _, let scopes, let tokenURL) = configuration else { return }

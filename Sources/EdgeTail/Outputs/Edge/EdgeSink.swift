@@ -308,7 +308,7 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         var transientFailures = 0
         /// Successful requests of the sink when this delivery first met a 500.
         var successesAtFirstServerError: Int?
-        let canRenewToken = await credentials.canRenew
+        let canRenewToken = credentials.canRenew
         while let group = queue.first {
             if Task.isCancelled || stopped.withLock({ $0 }) { return }
             let body = group.requestBody()
@@ -334,10 +334,9 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
             let action = EdgeResponsePolicy.decide(outcome, attempt)
             switch action {
             case .delivered:
-                await buffer.endpointAccepting()
                 deliveryLog?.record(group.compactMap { DeliveryLog.key(ofEvent: $0.json) })
                 statistics.recordEvents(group, outcome: "delivered")
-                await buffer.settle(group)
+                await buffer.settle(group, accepted: true)
                 queue.removeFirst()
                 backoff.reset()
                 transientFailures = 0
@@ -437,10 +436,13 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         if let limiter { await limiter.acquire(bodyBytes: body.readableBytes) }
         statistics.recordRequestUnits(RequestUnitLimiter.units(forBodyBytes: body.readableBytes, upstreams: configuration.upstreams))
         var headers = [("Content-Type", "application/json")]
-        do {
-            headers += try await credentials.headers()
-        } catch {
-            return .noAnswer("\(error)")
+        // With `auth: none` (a local stand-in) there is nothing to mint or read: no hop.
+        if !credentials.needsNoHeaders {
+            do {
+                headers += try await credentials.headers()
+            } catch {
+                return .noAnswer("\(error)")
+            }
         }
         let started = ContinuousClock.now
         defer { requestLatency.record(ContinuousClock.now - started) }
