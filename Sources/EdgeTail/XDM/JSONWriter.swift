@@ -154,32 +154,27 @@ public struct JSONWriter: ~Copyable {
         source.withUnsafeBufferPointer { string($0) }
     }
 
-    /// Writes the escaped bytes of a string's content, without quotes.
-    public mutating func escaped(_ source: UnsafeBufferPointer<UInt8>) {
-        guard let base = source.baseAddress else { return }
-        escaped(source, plainPrefix: Self.plainPrefixLength(base, source.count))
-    }
-
-    /// `escaped`, the first `plainPrefix` bytes known to need nothing.
+    /// Writes the escaped bytes of a string's content, without quotes; the first
+    /// `plainPrefix` bytes are known to need nothing.
     private mutating func escaped(_ source: UnsafeBufferPointer<UInt8>, plainPrefix: Int) {
         guard let base = source.baseAddress else { return }
         let length = source.count
         var index = plainPrefix
         var runStart = 0
-        let raw = UnsafeRawPointer(base)
+        let bytes = UnsafeRawPointer(base)
         while index < length {
             // Eight plain bytes at a time: none below 0x20, none 0x80 or above, no `"` or `\`.
-            if index + 8 <= length && Self.isPlain(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+            if index + 8 <= length && Self.isPlain(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
                 index += 8
                 continue
             }
             let byte = source[index]
-            if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte < 0x80 {
+            if Self.isPlain(byte) {
                 index += 1
                 continue
             }
             if runStart < index {
-                self.raw(UnsafeBufferPointer(rebasing: source[runStart..<index]))
+                raw(UnsafeBufferPointer(rebasing: source[runStart..<index]))
             }
             if byte < 0x80 {
                 appendEscape(byte)
@@ -187,17 +182,17 @@ public struct JSONWriter: ~Copyable {
             } else {
                 let sequence = Self.validUTF8SequenceLength(source, at: index)
                 if sequence == 0 {
-                    self.raw("\u{FFFD}")
+                    raw("\u{FFFD}")
                     index += 1
                 } else {
-                    self.raw(UnsafeBufferPointer(rebasing: source[index..<(index + sequence)]))
+                    raw(UnsafeBufferPointer(rebasing: source[index..<(index + sequence)]))
                     index += sequence
                 }
             }
             runStart = index
         }
         if runStart < length {
-            self.raw(UnsafeBufferPointer(rebasing: source[runStart..<length]))
+            raw(UnsafeBufferPointer(rebasing: source[runStart..<length]))
         }
     }
 
@@ -222,11 +217,16 @@ public struct JSONWriter: ~Copyable {
             return isPlain(bytes.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)) ? length : index
         }
         while index < length {
-            let byte = base[index]
-            guard byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte < 0x80 else { return index }
+            guard isPlain(base[index]) else { return index }
             index += 1
         }
         return length
+    }
+
+    /// Whether `byte` is written as it is: printable ASCII other than `"` and `\`.
+    @inline(__always)
+    static func isPlain(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte < 0x80
     }
 
     /// Whether no byte of `word` needs escaping or UTF-8 checking (SWAR: each test

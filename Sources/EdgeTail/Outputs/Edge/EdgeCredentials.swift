@@ -23,11 +23,7 @@ public actor EdgeCredentials {
     init(configuration: EdgeAuthConfiguration, tls: NIOSSLContext?) {
         self.configuration = configuration
         self.tls = tls
-        switch configuration {
-        case .none: (canRenew, needsNoHeaders) = (false, true)
-        case .token: (canRenew, needsNoHeaders) = (false, false)
-        case .ims: (canRenew, needsNoHeaders) = (true, false)
-        }
+        if case .ims = configuration { canRenew = true } else { canRenew = false }
     }
 
     /// Headers for the next request: `Authorization`, `x-api-key`, `x-gw-ims-org-id`.
@@ -54,8 +50,6 @@ public actor EdgeCredentials {
     /// IMS tokens can be minted again; the other kinds cannot. Fixed by the configuration,
     /// so asked without a hop to the actor.
     public nonisolated let canRenew: Bool
-    /// `auth: none`: requests carry no credentials at all.
-    public nonisolated let needsNoHeaders: Bool
 
     private func mint() async throws {
         guard case .ims(let clientID, let clientSecret, _, let scopes, let tokenURL) = configuration else { return }

@@ -436,13 +436,10 @@ public final class EdgeSink: EventSink, Service, @unchecked Sendable {
         if let limiter { await limiter.acquire(bodyBytes: body.readableBytes) }
         statistics.recordRequestUnits(RequestUnitLimiter.units(forBodyBytes: body.readableBytes, upstreams: configuration.upstreams))
         var headers = [("Content-Type", "application/json")]
-        // With `auth: none` (a local stand-in) there is nothing to mint or read: no hop.
-        if !credentials.needsNoHeaders {
-            do {
-                headers += try await credentials.headers()
-            } catch {
-                return .noAnswer("\(error)")
-            }
+        do {
+            headers += try await credentials.headers()
+        } catch {
+            return .noAnswer("\(error)")
         }
         let started = ContinuousClock.now
         defer { requestLatency.record(ContinuousClock.now - started) }
