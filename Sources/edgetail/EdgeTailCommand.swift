@@ -2,7 +2,6 @@ import ArgumentParser
 import EdgeTail
 
 /// The `edgetail` command line: each subcommand is a thin shell over the library.
-@main
 struct EdgeTailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgetail",
