@@ -18,6 +18,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: store.file.path + ".tmp"), "written through a renamed temporary file")
     }
 
+    @Test func theDocumentIsWhatTheEncoderWouldWrite() throws {
+        let entries = [
+            CheckpointStore.Entry(sourceID: "journal:system", path: "journal", position: 1_764_483_000_123_456,
+                                  cursor: "s=4b1f;i=2a;b=9c;m=5d;t=6e;x=7f", updated: Date(timeIntervalSince1970: 1_764_483_000.75)),
+            CheckpointStore.Entry(sourceID: "file:2049:77:ab12", path: "/var/log/nginx/\"café\" \\ 日志.log", position: 0,
+                                  marker: "00ff", updated: Date(timeIntervalSince1970: 0)),
+        ]
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let expected = try encoder.encode(CheckpointStore.Document(pipeline: "web \"eu\"", entries: entries))
+        let written = CheckpointStore.document(pipeline: "web \"eu\"", entries: entries)
+        #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+    }
+
+    @Test func savedEntriesLoadBackWhateverTheirText() throws {
+        let directory = try TemporaryDirectory()
+        let store = CheckpointStore(dataDirectory: directory.path + "/not/made/yet", pipeline: "p")
+        try store.save([])
+        #expect(try store.load() == [])
+        let entries = [CheckpointStore.Entry(sourceID: "file:1:2:3", path: "/x/\u{01}tab\there\nline\u{7F}", position: .max >> 1,
+                                             marker: nil, cursor: "\\", updated: Date(timeIntervalSince1970: 4_102_444_799))]
+        try store.save(entries)
+        #expect(try store.load() == entries)
+    }
+
     @Test func entriesWithoutMarkerStillLoad() throws {
         let directory = try TemporaryDirectory()
         try directory.write("checkpoints/p.json", #"{"pipeline":"p","entries":[{"source_id":"file:1:2:3","path":"/x","position":7,"updated":"2026-11-01T00:00:00Z"}]}"#)

@@ -39,8 +39,9 @@ public struct LogTime: Sendable, Hashable {
     }
 
     /// Appends ISO-8601 with milliseconds: `2024-03-01T12:00:00.000Z` in UTC, or the
-    /// local wall time with its offset (`…+02:00`) when `local` is set.
-    public func writeISO8601(into out: inout [UInt8], local: Bool) {
+    /// local wall time with its offset (`…+02:00`) when `local` is set; without `fraction`,
+    /// whole seconds (`2024-03-01T12:00:00Z`, as `JSONDecoder`'s `.iso8601` reads them).
+    public func writeISO8601(into out: inout [UInt8], local: Bool, fraction: Bool = true) {
         let shift = local ? Int64(offsetSeconds) : 0
         let seconds = epochSeconds + shift
         var days = Int(seconds / 86_400)
@@ -58,10 +59,12 @@ public struct LogTime: Sendable, Hashable {
         out.append(UInt8(ascii: "T")); two(secondOfDay / 3600)
         out.append(UInt8(ascii: ":")); two(secondOfDay / 60 % 60)
         out.append(UInt8(ascii: ":")); two(secondOfDay % 60)
-        out.append(UInt8(ascii: "."))
-        let millis = Int(max(0, min(999, milliseconds)))
-        out.append(UInt8(ascii: "0") + UInt8(millis / 100))
-        two(millis % 100)
+        if fraction {
+            out.append(UInt8(ascii: "."))
+            let millis = Int(max(0, min(999, milliseconds)))
+            out.append(UInt8(ascii: "0") + UInt8(millis / 100))
+            two(millis % 100)
+        }
         if !local {
             out.append(UInt8(ascii: "Z"))
             return

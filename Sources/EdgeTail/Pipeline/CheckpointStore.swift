@@ -37,10 +37,15 @@ public struct CheckpointStore: Sendable {
 
     public let file: URL
     public let pipeline: String
+    /// `file`'s path and its directory's, for the save every second the sources advance.
+    private let path: String
+    private let directory: String
 
     public init(dataDirectory: String, pipeline: String) {
         let safe = pipeline.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
         file = URL(fileURLWithPath: dataDirectory).appendingPathComponent("checkpoints").appendingPathComponent(String(safe) + ".json")
+        path = file.path
+        directory = file.deletingLastPathComponent().path
         self.pipeline = pipeline
     }
 
@@ -69,14 +74,50 @@ public struct CheckpointStore: Sendable {
     }
 
     public func save(_ entries: [Entry]) throws(Failure) {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let document = Self.document(pipeline: pipeline, entries: entries.sorted { $0.path < $1.path })
         do {
-            let data = try encoder.encode(Document(pipeline: pipeline, entries: entries.sorted { $0.path < $1.path }))
-            try AtomicFile.write(data, to: file)
+            try document.withUnsafeBytes { try AtomicFile.write($0, to: path, directory: directory) }
         } catch {
-            throw .unwritable(file.path, "\(error)")
+            throw .unwritable(path, "\(error)")
         }
+    }
+
+    /// The document as `JSONEncoder` writes a `Document` with `.prettyPrinted`,
+    /// `.sortedKeys` and `.iso8601` dates (slashes left unescaped), which `load` reads.
+    /// Written by hand: the file is rewritten every second the sources advance, and the
+    /// encoder's walk over `Codable` took as long as the write, `fsync` and `rename` together
+    /// apart from the kernel's share.
+    static func document(pipeline: String, entries: [Entry]) -> [UInt8] {
+        var out = JSONWriter(capacity: 64 + entries.count * 256)
+        out.raw("{\n  \"entries\" : [")
+        for (index, entry) in entries.enumerated() {
+            out.raw(index == 0 ? "\n    {" : ",\n    {")
+            if let cursor = entry.cursor {
+                out.raw("\n      \"cursor\" : ")
+                out.string(cursor)
+                out.raw(",")
+            }
+            if let marker = entry.marker {
+                out.raw("\n      \"marker\" : ")
+                out.string(marker)
+                out.raw(",")
+            }
+            out.raw("\n      \"path\" : ")
+            out.string(entry.path)
+            out.raw(",\n      \"position\" : ")
+            out.integer(Int(clamping: entry.position))
+            out.raw(",\n      \"source_id\" : ")
+            out.string(entry.sourceID)
+            out.raw(",\n      \"updated\" : \"")
+            var updated: [UInt8] = []
+            LogTime(epochSeconds: Int64(entry.updated.timeIntervalSince1970.rounded(.down))).writeISO8601(into: &updated, local: false, fraction: false)
+            out.raw(updated)
+            out.raw("\"\n    }")
+        }
+        out.raw(entries.isEmpty ? "]" : "\n  ]")
+        out.raw(",\n  \"pipeline\" : ")
+        out.string(pipeline)
+        out.raw("\n}")
+        return out.finish()
     }
 }
