@@ -129,7 +129,7 @@ public final class FileSource {
     public var paths: [String] { files.map(\.path) }
 
     /// Source ids of the files followed now (their checkpoints stay fresh).
-    public var activeSourceIDs: Set<String> { Set(files.map(\.identity.sourceID)) }
+    public var activeSourceIDs: Set<String> { Set(files.map(\.sourceID)) }
 
     /// The next batch, or nil when every file is read to its end (the caller decides
     /// whether to wait and ask again).
@@ -178,7 +178,7 @@ public final class FileSource {
                     attempts -= 1
                 case .truncated(let previous):
                     logger.warning("file truncated, reading it again from the start", metadata: [
-                        "path": "\(tailer.path)", "previous": "\(previous.sourceID)", "now": "\(tailer.identity.sourceID)"])
+                        "path": "\(tailer.path)", "previous": "\(previous.sourceID)", "now": "\(tailer.sourceID)"])
                     statistics.recordTruncation()
                     attempts -= 1
                     cursor = index
@@ -280,7 +280,7 @@ public final class FileSource {
     }
 
     private func batch(from tailer: FileTailer, bytes: [UInt8], lines: inout [LineBatch.Line], endPosition: UInt64) -> LineBatch {
-        let sourceID = tailer.identity.sourceID
+        let sourceID = tailer.sourceID
         var overlong = 0
         for line in lines where line.overlongLength != nil { overlong += 1 }
         let read = UInt64(lines.count)

@@ -13,7 +13,11 @@ import Darwin
 /// (copytruncate) and is read again from the start, under its new identity.
 final class FileTailer {
     private(set) var path: String
-    private(set) var identity: FileIdentity
+    private(set) var identity: FileIdentity {
+        didSet { sourceID = identity.sourceID }
+    }
+    /// `identity.sourceID`, kept: every batch read is labelled with it.
+    private(set) var sourceID: String
     private var descriptor: Int32 = -1
     private var framer: LineFramer
     private var readOffset: UInt64
@@ -47,6 +51,7 @@ final class FileTailer {
         self.path = path
         self.descriptor = descriptor
         self.identity = identity
+        sourceID = identity.sourceID
         framer = LineFramer(maxLineBytes: maxLineBytes, startOffset: offset)
         readOffset = offset
         knownSize = size
