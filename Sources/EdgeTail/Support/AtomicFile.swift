@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,12 +14,9 @@ public enum AtomicFile {
         public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
     }
 
-    public static func write(_ data: Data, to url: URL) throws {
-        try data.withUnsafeBytes { try write($0, to: url.path, directory: url.deletingLastPathComponent().path) }
-    }
-
-    /// The same for bytes and paths already at hand (a file rewritten every second).
-    /// The directory is created only when the file cannot be made for want of it.
+    /// Writes `bytes` as the file at `path` in `directory`. The directory is created only
+    /// when the temporary file cannot be made for want of it (a file rewritten every
+    /// second should not pay for a `mkdir` each time).
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String, directory: String) throws(Failure) {
         let temporary = path + ".tmp"
         var descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
