@@ -16,6 +16,10 @@
 # environment with the one given (the malloc comparison of README's "Memory").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -n "${1:-}" ] && { [ "$1" != 5m ] || ! [[ "${2:-1}" =~ ^[1-9][0-9]*$ ]] || { [ -n "${3:-}" ] && ! [[ "$3" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; }; }; then
+  echo "usage: $0 [5m [RUNS [VAR=VALUE]]]   (5m: only the 5,000,000-line row, RUNS times, alternated with VAR=VALUE)" >&2
+  exit 2
+fi
 BENCH=${BENCH:-../shared/bench}
 # shellcheck source=/dev/null
 source "$BENCH/common.sh"

@@ -105,7 +105,8 @@ public struct CheckpointStore: Sendable {
             out.raw("\n      \"path\" : ")
             out.string(entry.path)
             out.raw(",\n      \"position\" : ")
-            out.integer(Int(clamping: entry.position))
+            var position = String(entry.position)
+            position.withUTF8 { out.raw($0) }
             out.raw(",\n      \"source_id\" : ")
             out.string(entry.sourceID)
             out.raw(",\n      \"updated\" : \"")
